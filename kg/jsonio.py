@@ -1,0 +1,110 @@
+"""The JSON contract of `cpkg extract --format json` and the REST API.
+
+The shape is documented by ``ontology/extraction.schema.json``; keep the two in step.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from kg.iris import agent_iri
+from kg.model import Agent, Claim, Extraction, Quantity, Span
+
+SCHEMA_VERSION = "1.0"
+
+
+def _span(span: Span | None) -> dict[str, Any] | None:
+    if span is None:
+        return None
+    return {"text": span.text, "start": span.start, "end": span.end}
+
+
+def _agent(agent: Agent | None) -> dict[str, Any] | None:
+    if agent is None:
+        return None
+    return {"label": agent.label, "kind": agent.kind, "iri": agent_iri(agent.key)}
+
+
+def _quantity(quantity: Quantity) -> dict[str, Any]:
+    value = int(quantity.value) if float(quantity.value).is_integer() else quantity.value
+    return {"value": value, "qualifier": quantity.qualifier, **_span(quantity.span)}  # type: ignore[dict-item]
+
+
+def _speaker(claim: Claim) -> dict[str, Any] | None:
+    speaker = _agent(claim.speaker)
+    if speaker is None:
+        return None
+    role = claim.role
+    speaker.update(
+        mention=_span(claim.mention),
+        honorific=claim.honorific,
+        role=None if role is None else {"title": role.title, **({"text": role.span.text} if role.span else {})},
+        affiliation=_agent(role.organization) if role else None,
+    )
+    return speaker
+
+
+def claim_to_json(claim: Claim) -> dict[str, Any]:
+    data: dict[str, Any] = {
+        "id": claim.id,
+        "text": claim.content.text,
+        "start": claim.content.start,
+        "end": claim.content.end,
+    }
+    if claim.parts:
+        data["parts"] = [[part.start, part.end] for part in claim.parts]
+    data.update(
+        cue=_span(claim.cue),
+        speaker=_speaker(claim),
+        attributed=claim.attributed,
+        verification=claim.verification,
+        hedged=claim.hedged,
+        quantities=[_quantity(q) for q in claim.quantities],
+        said_on=claim.said_on.isoformat() if claim.said_on else None,
+        context=claim.context,
+    )
+    return data
+
+
+def extraction_to_json(extraction: Extraction) -> dict[str, Any]:
+    article, dateline = extraction.article, extraction.dateline
+    meta = article.meta
+    return {
+        "schema_version": SCHEMA_VERSION,
+        "document": {
+            "id": meta.id,
+            "chars": len(article.text),
+            "sha256": article.content_hash,
+            "url": meta.url,
+            "title": meta.title,
+            "publisher": meta.publisher,
+            "published": meta.published.isoformat() if meta.published else None,
+            "dateline": None
+            if dateline is None
+            else {
+                "place": dateline.place,
+                "date": dateline.date.isoformat() if dateline.date else None,
+                **_span(dateline.span),  # type: ignore[dict-item]
+            },
+        },
+        "claims": [claim_to_json(claim) for claim in extraction.claims],
+        "verification_markers": [
+            {**_span(marker.span), "covers": list(marker.claim_ids)}  # type: ignore[dict-item]
+            for marker in extraction.markers
+        ],
+        "embedded_headlines": [_span(span) for span in extraction.headlines],
+        "organization_relations": [
+            {
+                "subject": _agent(rel.subject),
+                "relation": rel.relation,
+                "object": _agent(rel.object) if rel.object else {"label": rel.object_label},
+                "evidence": _span(rel.evidence),
+            }
+            for rel in extraction.org_relations
+        ],
+        "source_assessments": [
+            {"about": _agent(a.about), **_span(a.span)}  # type: ignore[dict-item]
+            for a in extraction.assessments
+        ],
+        "extractor": {"software_version": extraction.software_version, "model": extraction.model},
+    }

@@ -1,0 +1,171 @@
+"""Plain data classes passed between the pipeline stages.
+
+Extraction produces these objects; the RDF, JSON, store and export layers only read them.
+Offsets are Unicode code-point offsets into ``Article.text``, end exclusive.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+from dataclasses import dataclass, field
+from typing import Literal
+
+AgentKind = Literal["person", "organization", "country", "group"]
+Verification = Literal["not_independently_confirmed", "unmarked"]
+Context = Literal["body", "embedded_headline"]
+Qualifier = Literal["exact", "more_than", "at_least", "approximately", "less_than", "at_most", "up_to"]
+
+
+@dataclass(frozen=True)
+class Span:
+    start: int
+    end: int
+    text: str
+
+    def __post_init__(self) -> None:
+        if not 0 <= self.start <= self.end:
+            raise ValueError(f"invalid span {self.start}..{self.end}")
+        if len(self.text) != self.end - self.start:
+            raise ValueError(f"span text length {len(self.text)} != {self.end - self.start}")
+
+    @classmethod
+    def of(cls, text: str, start: int, end: int) -> Span:
+        return cls(start, end, text[start:end])
+
+    def contains(self, other: Span) -> bool:
+        return self.start <= other.start and other.end <= self.end
+
+    def overlaps(self, other: Span) -> bool:
+        return self.start < other.end and other.start < self.end
+
+
+@dataclass(frozen=True)
+class ArticleMeta:
+    """What is known about an article besides its text (command line or JSON sidecar)."""
+
+    id: str
+    url: str | None = None
+    title: str | None = None
+    publisher: str | None = None
+    published: dt.date | None = None
+    place: str | None = None
+    language: str = "en"
+
+
+@dataclass(frozen=True)
+class Article:
+    meta: ArticleMeta
+    text: str
+
+    @property
+    def id(self) -> str:
+        return self.meta.id
+
+    @property
+    def content_hash(self) -> str:
+        return hashlib.sha256(self.text.encode("utf-8")).hexdigest()
+
+
+@dataclass(frozen=True)
+class Dateline:
+    span: Span
+    place: str | None
+    date: dt.date | None
+
+
+@dataclass(frozen=True)
+class Agent:
+    """A real-world speaker; ``key`` is stable across articles and names its IRI."""
+
+    key: str
+    label: str
+    kind: AgentKind
+    aliases: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Role:
+    """A speaker's role as the text states it ("a ministry spokesperson")."""
+
+    title: str | None
+    organization: Agent | None
+    span: Span | None
+
+
+@dataclass(frozen=True)
+class Quantity:
+    value: float
+    qualifier: Qualifier
+    span: Span
+
+
+@dataclass(frozen=True)
+class VerificationMarker:
+    """A sentence saying that claims could not be verified, and the claims it covers."""
+
+    span: Span
+    claim_ids: tuple[str, ...]
+
+
+@dataclass
+class Claim:
+    id: str
+    content: Span
+    attributed: bool
+    context: Context = "body"
+    parts: tuple[Span, ...] = ()
+    cue: Span | None = None
+    speaker: Agent | None = None
+    mention: Span | None = None
+    role: Role | None = None
+    honorific: str | None = None
+    verification: Verification = "unmarked"
+    hedged: bool = False
+    hedges: tuple[Span, ...] = ()
+    quantities: tuple[Quantity, ...] = ()
+    said_on: dt.date | None = None
+
+
+@dataclass(frozen=True)
+class OrgRelation:
+    """A fact about an organisation the text states: part_of another, or described_as."""
+
+    subject: Agent
+    relation: Literal["part_of", "described_as"]
+    object_label: str
+    object: Agent | None
+    evidence: Span
+
+
+@dataclass(frozen=True)
+class SourceAssessment:
+    """The article's judgement of a source's reliability ("Its tolls ... held up to UN scrutiny")."""
+
+    about: Agent
+    span: Span
+
+
+@dataclass
+class Extraction:
+    article: Article
+    dateline: Dateline | None
+    headlines: list[Span] = field(default_factory=list)
+    claims: list[Claim] = field(default_factory=list)
+    markers: list[VerificationMarker] = field(default_factory=list)
+    org_relations: list[OrgRelation] = field(default_factory=list)
+    assessments: list[SourceAssessment] = field(default_factory=list)
+    model: str = ""
+    software_version: str = ""
+
+    @property
+    def agents(self) -> list[Agent]:
+        seen: dict[str, Agent] = {}
+        candidates = [c.speaker for c in self.claims]
+        candidates += [c.role.organization for c in self.claims if c.role]
+        candidates += [r.subject for r in self.org_relations] + [r.object for r in self.org_relations]
+        candidates += [a.about for a in self.assessments]
+        for agent in candidates:
+            if agent is not None and agent.key not in seen:
+                seen[agent.key] = agent
+        return list(seen.values())
