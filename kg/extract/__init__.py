@@ -118,6 +118,10 @@ class _ArticleReader:
         return self.extraction
 
     def _read_sentence(self, sentence: _Sentence) -> None:
+        self._read_claims(sentence)
+        self.resolver.note_entities(sentence.span, sentence.index)
+
+    def _read_claims(self, sentence: _Sentence) -> None:
         for attribution in self.finder.find(sentence.span, headline=sentence.headline):
             claim = self._attributed_claim(attribution, sentence.index)
             if claim is not None:

@@ -18,7 +18,7 @@ from kg.extract.headlines import attribution_in_headline
 from kg.model import Context, Span
 
 CLAUSE_DEPS = frozenset({"ccomp", "xcomp"})
-OBJECT_DEPS = frozenset({"dobj", "obj"})
+OBJECT_DEPS = frozenset({"dobj", "obj", "oprd"})
 # Prepositions that carry what was said after a verb ("accused Hamas of hiding", "warned of").
 CONTENT_PREPS = frozenset({"of", "about", "for", "against", "on"})
 MENTION_CUTS = frozenset({"appos", "relcl", "acl", "punct", "cc", "conj", "advcl", "parataxis"})
@@ -46,6 +46,7 @@ def _char_span(doc: Doc, tokens: Iterable[Token]) -> Span | None:
     while ordered and (
         ordered[0].is_space
         or ordered[0].lower_ in LEADING_JUNK
+        or ordered[0].dep_ == "cc"
         or (ordered[0].dep_ == "mark" and ordered[0].lower_ == "that")
     ):
         ordered.pop(0)
@@ -118,7 +119,11 @@ def _surface_appositive(sentence: SpacySpan, after: Token) -> SpacySpan | None:
     end = i + 1
     while end < sentence.end and not (doc[end].is_punct and doc[end].text in {",", ".", ";", "!", "?"}):
         end += 1
-    return doc[i + 1 : end]
+    candidate = doc[i + 1 : end]
+    # A clause ("…, the outbreak may have peaked") is content, not a description of the source.
+    if any(t.pos_ in {"VERB", "AUX"} for t in candidate):
+        return None
+    return candidate
 
 
 def _time_expressions(cue: Token) -> tuple[str, ...]:
@@ -165,7 +170,9 @@ class AttributionFinder:
             for child in verb.children:
                 if child.dep_ in SUBJECT_DEPS and child.pos_ in SPEAKER_POS:
                     return child
-            if verb.dep_ != "conj":
+            # "…, saying …" / "…, adding …": the participle shares its head verb's subject.
+            participle = verb.dep_ == "advcl" and verb.tag_ == "VBG" and verb.head.i < verb.i
+            if verb.dep_ != "conj" and not participle:
                 return None
             head = verb.head
             # A misattached coordinated cue: "X say [A is in the city] and accuse …".
@@ -188,7 +195,7 @@ class AttributionFinder:
 
     def _content_tokens(self, verb: Token) -> set[Token]:
         roots = self._content_roots(verb)
-        if not roots and verb.dep_ == "parataxis" and verb.head.i < verb.i:
+        if not roots and verb.dep_ == "parataxis":
             excluded = set(verb.subtree)
             return {t for t in verb.head.subtree if t not in excluded}
         tokens: set[Token] = set()

@@ -11,8 +11,8 @@ from kg.extract.certainty import HEDGE_LEMMAS
 
 # A learned verb joins the curated ones when annotators marked it as a cue often enough and in a
 # good share of its occurrences; the thresholds trade recall on PolNeAR dev against precision.
-MIN_CUE_COUNT = 8
-MIN_PRECISION = 0.35
+MIN_CUE_COUNT = 5
+MIN_PRECISION = 0.3
 
 
 @dataclass(frozen=True)

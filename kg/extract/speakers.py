@@ -37,7 +37,12 @@ PRONOUN_KINDS: dict[str, tuple[AgentKind, ...]] = {
     "we": ("group", "organization", "country"),
 }
 # A pronoun refers back at most this many sentences.
-PRONOUN_WINDOW = 3
+PRONOUN_WINDOW = 4
+ENTITY_KINDS: dict[str, tuple[AgentKind, ...]] = {
+    "PERSON": ("person",),
+    "ORG": ("organization",),
+    "GPE": ("country",),
+}
 _SLUG = re.compile(r"[^a-z0-9]+")
 
 
@@ -68,6 +73,7 @@ class _Seen:
     agent: Agent
     sentence: int
     head_words: frozenset[str]
+    spoke: bool
 
 
 def _strip(tokens: list[Token]) -> list[Token]:
@@ -88,17 +94,27 @@ class SpeakerResolver:
         self.seen: list[_Seen] = []
 
     # -- registry ---------------------------------------------------------------------------
-    def remember(self, agent: Agent, sentence: int) -> Agent:
+    def remember(self, agent: Agent, sentence: int, *, spoke: bool = True) -> Agent:
         words = frozenset(w.lower() for w in re.findall(r"[\w-]+", agent.label))
-        self.seen.append(_Seen(agent, sentence, words))
+        self.seen.append(_Seen(agent, sentence, words, spoke))
         return agent
 
+    def note_entities(self, sentence: SpacySpan, index: int) -> None:
+        """Remember the people and organisations a sentence names, as antecedents for pronouns."""
+        for entity in sentence.ents:
+            if entity.label_ in ENTITY_KINDS:
+                found = self.agent_for(entity, index)
+                if found is not None and found[0].kind in ENTITY_KINDS[entity.label_]:
+                    self.remember(found[0], index, spoke=False)
+
     def _recent(self, kinds: tuple[AgentKind, ...], sentence: int) -> Agent | None:
-        for seen in reversed(self.seen):
-            if sentence - seen.sentence > PRONOUN_WINDOW:
-                return None
-            if seen.agent.kind in kinds:
-                return seen.agent
+        """The latest speaker of a fitting kind; failing that, the latest such agent named."""
+        for speakers_only in (True, False):
+            for seen in reversed(self.seen):
+                if sentence - seen.sentence > PRONOUN_WINDOW:
+                    break
+                if seen.agent.kind in kinds and (seen.spoke or not speakers_only):
+                    return seen.agent
         return None
 
     def _by_head_word(self, word: str, kinds: tuple[AgentKind, ...] = ("organization",)) -> Agent | None:

@@ -1,0 +1,105 @@
+"""`cpkg eval GOLD`: run the extractor over gold articles and score it (see ``kg.evaluation``).
+
+GOLD is one of
+* a gold JSON file of ours (``*.gold.json``); its article is found by the gold's ``document``
+  name in ``--text-dir``, beside the gold, then in ``../seeds`` next to the gold's folder;
+* a folder of such gold JSON files (``*.json``), articles looked up the same way;
+* a brat folder with ``text/`` and ``attributions/`` subfolders (PolNeAR).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections.abc import Iterator, Sequence
+from pathlib import Path
+from typing import Any
+
+from kg.errors import InputError
+from kg.evaluation import GoldDocument, is_brat_folder, load_brat_folder, load_gold_json, run_eval
+
+
+def register(subparsers: Any) -> None:
+    parser = subparsers.add_parser(
+        "eval",
+        help="score extraction against gold attributions (our gold JSON or brat/PolNeAR)",
+        description=__doc__,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument("gold", type=Path, help="gold JSON file, folder of gold JSON files, or brat folder")
+    parser.add_argument("--format", choices=["auto", "json", "brat"], default="auto", dest="gold_format")
+    parser.add_argument("--limit", type=int, default=None, help="score only the first N articles (sorted)")
+    parser.add_argument(
+        "--text-dir", type=Path, action="append", default=[], help="where to find articles of gold JSON files"
+    )
+    parser.add_argument(
+        "--annotator",
+        choices=["first", "all"],
+        default="first",
+        help="brat: per article, the first annotator (sorted by suffix) or every annotator file",
+    )
+    parser.add_argument("--json", action="store_true", help="print the report as JSON")
+    parser.add_argument("--details", action="store_true", help="list missed/wrong/spurious claims")
+    parser.set_defaults(func=run)
+
+
+def detect_format(gold: Path) -> str:
+    if gold.is_file():
+        return "json"
+    if gold.is_dir():
+        return "brat" if is_brat_folder(gold) else "json"
+    raise InputError(f"{gold}: no such file or folder")
+
+
+def load_golds(
+    gold: Path,
+    gold_format: str = "auto",
+    *,
+    limit: int | None = None,
+    text_dirs: Sequence[Path] = (),
+    annotator: str = "first",
+) -> list[GoldDocument]:
+    if limit is not None and limit < 1:
+        raise InputError("--limit must be at least 1")
+    if not gold.exists():
+        raise InputError(f"{gold}: no such file or folder")
+    kind = detect_format(gold) if gold_format == "auto" else gold_format
+    if kind == "brat":
+        return load_brat_folder(gold, annotator=annotator, limit=limit)  # type: ignore[arg-type]
+    if gold.is_file():
+        return [load_gold_json(gold, text_dirs=text_dirs)]
+    files = sorted(gold.glob("*.gold.json")) or sorted(gold.glob("*.json"))
+    if not files:
+        raise InputError(f"{gold}: no gold JSON files (*.gold.json) and no text/ + attributions/ folders")
+    return [load_gold_json(path, text_dirs=text_dirs) for path in files[:limit]]
+
+
+def extractor_predictions(golds: Sequence[GoldDocument]) -> Iterator[dict[str, Any]]:
+    """JSON-contract predictions of the real extractor for the gold documents' texts."""
+    from kg.articles import article_from_text
+    from kg.extract import Extractor
+    from kg.jsonio import extraction_to_json
+
+    articles = [article_from_text(gold.text, id=gold.id) for gold in golds]
+    extractor = Extractor()
+    for extraction in _progress(extractor.extract_many(articles), len(articles)):
+        yield extraction_to_json(extraction)
+
+
+def _progress(items: Any, total: int) -> Any:
+    if total < 5 or not sys.stderr.isatty():
+        return items
+    from tqdm import tqdm
+
+    return tqdm(items, total=total, desc="extracting", unit="article", file=sys.stderr)
+
+
+def run(args: argparse.Namespace, extract_fn: Any = None) -> int:
+    golds = load_golds(args.gold, args.gold_format, limit=args.limit, text_dirs=args.text_dir, annotator=args.annotator)
+    report = run_eval(golds, extract_fn or extractor_predictions)
+    if args.json:
+        print(json.dumps(report.to_json(), indent=1, ensure_ascii=False))
+    else:
+        print(report.format(details=True if args.details else None))
+    return 0
