@@ -163,7 +163,7 @@ def test_empty_binary_non_utf8_and_huge_input_are_refused(tmp_path, monkeypatch)
     with pytest.raises(InputError, match="over the limit"):
         article_from_text("word " * 100)
     missing = tmp_path / "missing.txt"
-    with pytest.raises(InputError, match="missing.txt"):
+    with pytest.raises(InputError, match=r"missing\.txt"):
         load_article(missing)
 
 
