@@ -6,6 +6,7 @@ import datetime as dt
 import json
 from pathlib import Path
 
+import jsonschema
 import pytest
 
 from kg.articles import load_article
@@ -156,3 +157,9 @@ def test_json_contract_offsets_are_code_points_into_the_text(extraction):
             assert text[mention["start"] : mention["end"]] == mention["text"]
         for quantity in claim["quantities"]:
             assert text[quantity["start"] : quantity["end"]] == quantity["text"]
+
+
+def test_json_output_follows_the_published_schema(extraction):
+    schema = json.loads((ROOT / "ontology" / "extraction.schema.json").read_text(encoding="utf-8"))
+    jsonschema.Draft202012Validator.check_schema(schema)
+    jsonschema.validate(extraction_to_json(extraction), schema, cls=jsonschema.Draft202012Validator)

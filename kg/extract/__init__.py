@@ -23,7 +23,7 @@ from kg.extract.cues import load_cue_lexicon
 from kg.extract.dateline import find_dateline
 from kg.extract.dates import resolve_date
 from kg.extract.facts import described_as, part_of_relation, source_assessment
-from kg.extract.nlp import HEADLINES_KEY, load_pipeline, model_name
+from kg.extract.nlp import HEADLINES_KEY, doc_text, load_pipeline, model_name, span_of
 from kg.extract.quantities import quantities_in
 from kg.extract.speakers import SpeakerResolver
 from kg.model import Article, Claim, Extraction, Span, VerificationMarker
@@ -40,15 +40,10 @@ class _Sentence:
     claims: list[Claim] = field(default_factory=list)
 
 
-def _trimmed(sentence: SpacySpan) -> Span:
-    text = sentence.text.rstrip()
-    return Span.of(sentence.doc.text, sentence.start_char, sentence.start_char + len(text))
-
-
 def _paragraphs(doc: Doc, sentences: list[SpacySpan]) -> list[int]:
     numbers, current = [], 0
     for i, sentence in enumerate(sentences):
-        if i and "\n\n" in doc.text[sentences[i - 1].end_char - 1 : sentence.start_char + 1]:
+        if i and "\n\n" in doc_text(doc)[sentences[i - 1].end_char - 1 : sentence.start_char + 1]:
             current += 1
         numbers.append(current)
     return numbers
@@ -105,7 +100,7 @@ class _ArticleReader:
         markers: list[tuple[Span, list[Claim]]] = []
         for sentence in sentences:
             if not sentence.headline and is_verification_marker(sentence.span.text):
-                markers.append((_trimmed(sentence.span), self._covered_by_marker(sentence, sentences)))
+                markers.append((span_of(sentence.span), self._covered_by_marker(sentence, sentences)))
             else:
                 self._read_sentence(sentence)
         claims = sorted((c for s in sentences for c in s.claims), key=lambda c: (c.content.start, c.content.end))

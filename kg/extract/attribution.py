@@ -15,6 +15,7 @@ from spacy.tokens import Span as SpacySpan
 
 from kg.extract.cues import CueLexicon
 from kg.extract.headlines import attribution_in_headline
+from kg.extract.nlp import char_span, doc_text, span_of
 from kg.model import Context, Span
 
 CLAUSE_DEPS = frozenset({"ccomp", "xcomp"})
@@ -59,7 +60,7 @@ def _char_span(doc: Doc, tokens: Iterable[Token]) -> Span | None:
     if not ordered or all(t.is_punct for t in ordered):
         return None
     start, end = ordered[0].idx, ordered[-1].idx + len(ordered[-1].text)
-    return Span.of(doc.text, start, end)
+    return char_span(doc, start, end)
 
 
 def _runs(doc: Doc, tokens: set[Token]) -> list[Span]:
@@ -78,7 +79,7 @@ def _content(doc: Doc, tokens: set[Token]) -> tuple[Span, tuple[Span, ...]] | No
     runs = _runs(doc, tokens)
     if not runs:
         return None
-    whole = Span.of(doc.text, runs[0].start, runs[-1].end)
+    whole = char_span(doc, runs[0].start, runs[-1].end)
     return whole, tuple(runs) if len(runs) > 1 else ()
 
 
@@ -215,7 +216,7 @@ class AttributionFinder:
         while start > 0 and verb.doc[start - 1].dep_ in {"aux", "auxpass"} and verb.doc[start - 1].head == verb:
             start -= 1
         doc = verb.doc
-        return Span.of(doc.text, doc[start].idx, verb.idx + len(verb.text))
+        return char_span(doc, doc[start].idx, verb.idx + len(verb.text))
 
     def from_verbs(self, sentence: SpacySpan, context: Context) -> Iterator[Attribution]:
         doc = sentence.doc
@@ -262,7 +263,7 @@ class AttributionFinder:
             if content is None:
                 continue
             yield Attribution(
-                cue=Span.of(doc.text, token.idx, to.idx + len(to.text)),
+                cue=char_span(doc, token.idx, to.idx + len(to.text)),
                 content=content[0],
                 parts=content[1],
                 mention=mention,
@@ -275,7 +276,7 @@ class AttributionFinder:
     # -- "<headline>, Says X." ------------------------------------------------------------
     def from_headline(self, headline: SpacySpan) -> Iterator[Attribution]:
         doc = headline.doc
-        found = attribution_in_headline(doc.text, Span.of(doc.text, headline.start_char, headline.end_char))
+        found = attribution_in_headline(doc_text(doc), span_of(headline))
         if found is None:
             yield from self.from_verbs(headline, "embedded_headline")
             return

@@ -6,17 +6,13 @@ from spacy.tokens import Span as SpacySpan
 from spacy.tokens import Token
 
 from kg.extract.attribution import mention_of
+from kg.extract.nlp import char_span, span_of
 from kg.extract.speakers import SpeakerResolver, slug
-from kg.model import Agent, OrgRelation, SourceAssessment, Span
+from kg.model import Agent, OrgRelation, SourceAssessment
 
 # "X is part of Y", "X is a unit of Y", "X is an arm of Y".
 PART_NOUNS = frozenset({"part", "unit", "arm", "branch", "division", "wing", "subsidiary", "member", "agency"})
 SOURCE_KINDS = ("organization", "country", "group", "person")
-
-
-def _sentence_span(sentence: SpacySpan) -> Span:
-    text = sentence.text.rstrip()
-    return Span.of(sentence.doc.text, sentence.start_char, sentence.start_char + len(text))
 
 
 def _part_of_target(root: Token) -> Token | None:
@@ -48,14 +44,12 @@ def part_of_relation(sentence: SpacySpan, resolver: SpeakerResolver, index: int)
     # The subject is remembered last: a following "Its …" refers to it, not to the parent.
     resolver.remember(parent, index)
     subject_agent = resolver.remember(resolved[0], index)
-    doc = sentence.doc
-    evidence = Span.of(doc.text, mention_of(subject).start_char, parent_mention.end_char)
+    evidence = char_span(sentence.doc, mention_of(subject).start_char, parent_mention.end_char)
     return OrgRelation(subject_agent, "part_of", parent_label, parent, evidence)
 
 
 def described_as(agent: Agent, appositive: SpacySpan) -> OrgRelation:
-    span = Span.of(appositive.doc.text, appositive.start_char, appositive.end_char)
-    return OrgRelation(agent, "described_as", appositive.text, None, span)
+    return OrgRelation(agent, "described_as", appositive.text, None, span_of(appositive))
 
 
 def source_assessment(
@@ -69,4 +63,4 @@ def source_assessment(
     resolved = resolver.agent_for(sentence.doc[owner.i : owner.i + 1], index)
     if resolved is None or resolved[0].key not in sources:
         return None
-    return SourceAssessment(about=resolved[0], span=_sentence_span(sentence))
+    return SourceAssessment(about=resolved[0], span=span_of(sentence))

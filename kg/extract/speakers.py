@@ -18,7 +18,8 @@ from spacy.tokens import Token
 
 from kg.aliases import AliasTable
 from kg.extract.attribution import mention_of
-from kg.model import Agent, AgentKind, Role, Span
+from kg.extract.nlp import span_of
+from kg.model import Agent, AgentKind, Role
 
 HONORIFICS = frozenset(
     ["dr", "dr.", "mr", "mr.", "mrs", "mrs.", "ms", "ms.", "prof", "prof.", "sir", "dame", "rev", "rev."]
@@ -209,7 +210,7 @@ class SpeakerResolver:
             for modifier in head.children:
                 if modifier.dep_ == "compound" and modifier.pos_ in {"NOUN", "PROPN"}:
                     organization = self._by_head_word(modifier.text) or organization
-        span = Span.of(appositive.doc.text, appositive.start_char, appositive.end_char)
+        span = span_of(appositive)
         return Role(title=head.text.lower() if head.pos_ == "NOUN" else head.text, organization=organization, span=span)
 
     def _organization(self, head: Token, sentence: int) -> Agent | None:
