@@ -221,3 +221,9 @@ def test_extraction_never_crashes_and_every_span_lies_in_the_text(extractor, tex
             assert text[span.start : span.end] == span.text
     for marker in extraction.markers:
         assert set(marker.claim_ids) <= {c.id for c in extraction.claims}
+
+
+def test_relative_pronoun_speaker_is_the_noun_it_modifies(extractor):
+    text = "Ted Cruz endorsed Donald Trump, who says he is honored by the support."
+    claims = {c.content.text: c.speaker.label for c in claims_of(extractor, text) if c.speaker}
+    assert claims["he is honored by the support"] == "Donald Trump"

@@ -24,6 +24,7 @@ OBJECT_DEPS = frozenset({"dobj", "obj", "oprd"})
 CONTENT_PREPS = frozenset({"of", "about", "for", "against", "on"})
 MENTION_CUTS = frozenset({"appos", "relcl", "acl", "punct", "cc", "conj", "advcl", "parataxis"})
 SUBJECT_DEPS = frozenset({"nsubj"})
+RELATIVE_TAGS = frozenset({"WP", "WDT"})
 SPEAKER_POS = frozenset({"NOUN", "PROPN", "PRON"})
 LEADING_JUNK = frozenset({"that", ",", ":", "—", "–", "-"})
 TIME_ENTITIES = frozenset({"DATE", "TIME"})
@@ -170,6 +171,9 @@ class AttributionFinder:
             seen.add(verb.i)
             for child in verb.children:
                 if child.dep_ in SUBJECT_DEPS and child.pos_ in SPEAKER_POS:
+                    # "Trump, who says he is honored": the relative pronoun stands for its noun.
+                    if child.tag_ in RELATIVE_TAGS and verb.dep_ == "relcl":
+                        return verb.head
                     return child
             # "…, saying …" / "…, adding …": the participle shares its head verb's subject.
             participle = verb.dep_ == "advcl" and verb.tag_ == "VBG" and verb.head.i < verb.i
@@ -297,9 +301,8 @@ class AttributionFinder:
     def find(self, sentence: SpacySpan, *, headline: bool = False) -> list[Attribution]:
         if headline:
             return list(self.from_headline(sentence))
-        found = list(self.from_according_to(sentence, "body"))
-        for attribution in self.from_verbs(sentence, "body"):
-            # A verb inside an "according to" claim's content is part of what was reported.
-            if not any(a.content.contains(attribution.cue) for a in found):
-                found.append(attribution)
-        return sorted(found, key=lambda a: a.content.start)
+        according = list(self.from_according_to(sentence, "body"))
+        # A verb inside an "according to" claim's content is part of what was reported; a verb
+        # inside another verb's content is a nested claim of its own ("endorsed Trump, who says …").
+        verbs = [a for a in self.from_verbs(sentence, "body") if not any(o.content.contains(a.cue) for o in according)]
+        return sorted(according + verbs, key=lambda a: a.content.start)
