@@ -1,0 +1,43 @@
+"""`cpkg ingest PATH…`: extract, validate and store articles (files or folders of *.txt)."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from kg.pipeline import Ingestor
+from kg.store import open_store
+
+
+def add_store_argument(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--store", help="store directory (default: $CPKG_STORE or ./cpkg-data; ':memory:' for a throwaway store)"
+    )
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    parser = subparsers.add_parser("ingest", help="extract, validate and store articles")
+    parser.add_argument("paths", nargs="+", type=Path, help="article .txt files or folders of them")
+    add_store_argument(parser)
+    parser.add_argument("--force", action="store_true", help="re-ingest articles whose text is unchanged")
+    parser.add_argument("--quiet", action="store_true", help="no progress bar")
+    parser.set_defaults(func=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    store = open_store(args.store)
+    try:
+        results = Ingestor(store).ingest_paths(args.paths, progress=not args.quiet, force=args.force)
+        counts = {status: sum(r.status == status for r in results) for status in ("stored", "unchanged", "invalid")}
+        for result in results:
+            if result.status == "invalid":
+                print(result.report, file=sys.stderr)
+        claims = sum(r.claims for r in results)
+        print(
+            f"{counts['stored']} stored ({claims} claims), {counts['unchanged']} unchanged, "
+            f"{counts['invalid']} invalid; {store.triple_count()} triples in {getattr(store, 'path', None) or 'memory'}"
+        )
+        return 1 if counts["invalid"] else 0
+    finally:
+        store.close()

@@ -1,0 +1,54 @@
+"""`cpkg serve`: the SPARQL endpoint and REST API under uvicorn."""
+
+from __future__ import annotations
+
+import argparse
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    parser = subparsers.add_parser(
+        "serve",
+        help="serve the graph over HTTP (SPARQL 1.1 endpoint and REST API)",
+        description=(
+            "Serve the store at /sparql (SPARQL 1.1 Protocol), /store (Graph Store read) and the "
+            "REST API (/documents, /claims, /agents; OpenAPI at /docs). Every option also reads "
+            "an environment variable (see docs/api.md); flags win."
+        ),
+    )
+    parser.add_argument("--host", default="127.0.0.1", help="interface to bind (default 127.0.0.1)")
+    parser.add_argument("--port", type=int, default=8000, help="TCP port (default 8000)")
+    parser.add_argument("--store", default=None, help="store directory (CPKG_STORE, default ./cpkg-data)")
+    parser.add_argument("--query-timeout", type=float, default=None, help="seconds (CPKG_QUERY_TIMEOUT, 30)")
+    parser.add_argument("--row-limit", type=int, default=None, help="result rows (CPKG_ROW_LIMIT, 10000)")
+    parser.add_argument("--max-body", type=int, default=None, help="bytes (CPKG_MAX_BODY, 1000000)")
+    parser.add_argument(
+        "--max-concurrent-queries", type=int, default=None, help="query workers (CPKG_MAX_CONCURRENT_QUERIES, 4)"
+    )
+    parser.add_argument(
+        "--cors-origins", default=None, help="comma-separated origins (CPKG_CORS_ORIGINS; CORS off by default)"
+    )
+    parser.add_argument("--log-level", default="info", help="uvicorn log level (default info)")
+    parser.set_defaults(func=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    import uvicorn
+
+    from api.app import create_app
+    from api.settings import Settings
+
+    cors = None
+    if args.cors_origins is not None:
+        cors = tuple(o.strip() for o in args.cors_origins.split(",") if o.strip())
+    settings = Settings.from_env(
+        store=args.store,
+        query_timeout=args.query_timeout,
+        row_limit=args.row_limit,
+        max_body=args.max_body,
+        max_concurrent_queries=args.max_concurrent_queries,
+        cors_origins=cors,
+    )
+    app = create_app(settings)
+    # The admin token is read from CPKG_ADMIN_TOKEN only (never a flag: flags show up in `ps`).
+    uvicorn.run(app, host=args.host, port=args.port, log_level=args.log_level, proxy_headers=False)
+    return 0

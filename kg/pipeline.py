@@ -1,0 +1,118 @@
+"""Ingest: article -> extraction -> RDF -> SHACL validation -> store, skipping unchanged articles."""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Literal
+
+from kg.articles import load_article
+from kg.errors import InputError, ValidationError
+from kg.graph import extraction_to_dataset
+from kg.model import Article, Extraction
+from kg.store import Store
+from kg.validate import shapes_graph, validate
+
+if TYPE_CHECKING:
+    from kg.extract import Extractor
+
+Status = Literal["stored", "unchanged", "invalid"]
+
+
+@dataclass(frozen=True)
+class IngestResult:
+    article_id: str
+    status: Status
+    claims: int = 0
+    triples: int = 0
+    report: str = ""
+
+
+def article_paths(paths: Iterable[str | Path]) -> list[Path]:
+    """The ``*.txt`` files named or inside the named folders (recursively), sorted, no duplicates."""
+    found: dict[Path, None] = {}
+    for raw in paths:
+        path = Path(raw)
+        if path.is_dir():
+            for file in sorted(path.rglob("*.txt")):
+                found[file] = None
+        elif path.is_file():
+            found[path] = None
+        else:
+            raise InputError(f"{path}: no such file or folder")
+    return list(found)
+
+
+class Ingestor:
+    """Extracts, validates and stores articles; loads the spaCy pipeline and shapes once."""
+
+    def __init__(self, store: Store, extractor: Extractor | None = None) -> None:
+        self.store = store
+        self._extractor = extractor
+        shapes_graph()  # parse the shapes now, once
+
+    @property
+    def extractor(self) -> Extractor:
+        if self._extractor is None:
+            from kg.extract import Extractor
+
+            self._extractor = Extractor()
+        return self._extractor
+
+    def is_unchanged(self, article: Article) -> bool:
+        return self.store.article_hash(article.id) == article.content_hash
+
+    def store_extraction(self, extraction: Extraction) -> IngestResult:
+        """Validate the extraction's graph and replace the article in the store; nothing on failure."""
+        article = extraction.article
+        dataset = extraction_to_dataset(extraction)
+        result = validate(dataset)
+        if not result.conforms:
+            raise ValidationError(
+                f"article {article.id} does not conform to the SHACL shapes; nothing was stored\n"
+                + result.readable(),
+                result.report_text,
+            )
+        triples = self.store.replace_article(article.id, dataset, article.content_hash)
+        return IngestResult(article.id, "stored", len(extraction.claims), triples)
+
+    def ingest_article(self, article: Article, *, force: bool = False) -> IngestResult:
+        """Extract, validate and store one article (skipped when its text is unchanged)."""
+        if not force and self.is_unchanged(article):
+            return IngestResult(article.id, "unchanged")
+        return self.store_extraction(self.extractor.extract(article))
+
+    def ingest_articles(self, articles: Iterable[Article], *, force: bool = False) -> Iterator[IngestResult]:
+        """Ingest many articles; an invalid one is reported (status ``invalid``) and the rest go on."""
+        pending: list[Article] = []
+        for article in articles:
+            if not force and self.is_unchanged(article):
+                yield IngestResult(article.id, "unchanged")
+            else:
+                pending.append(article)
+        if not pending:
+            return
+        for extraction in self.extractor.extract_many(pending):
+            try:
+                yield self.store_extraction(extraction)
+            except ValidationError as error:
+                yield IngestResult(extraction.article.id, "invalid", report=str(error))
+
+    def ingest_paths(
+        self, paths: Iterable[str | Path], *, progress: bool = True, force: bool = False
+    ) -> list[IngestResult]:
+        """Ingest the ``*.txt`` files given or found in folders, with a progress bar (articles/s)."""
+        files = article_paths(paths)
+        results: list[IngestResult] = []
+        from tqdm import tqdm
+
+        with tqdm(total=len(files), unit="article", disable=not progress, file=sys.stderr) as bar:
+            for start in range(0, len(files), 16):
+                articles = [load_article(path) for path in files[start : start + 16]]
+                for result in self.ingest_articles(articles, force=force):
+                    results.append(result)
+                    bar.update(1)
+                    bar.set_postfix_str(f"{result.article_id}: {result.status}", refresh=False)
+        return results

@@ -1,0 +1,81 @@
+"""Where article graphs live: a small interface, and the embedded Oxigraph implementation.
+
+A remote SPARQL store can implement ``Store`` later; everything above this layer (ingest,
+validate, query, CLI, API) only uses these methods.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any, Protocol, runtime_checkable
+
+from rdflib import Dataset
+
+DEFAULT_STORE = "./cpkg-data"
+STORE_ENV = "CPKG_STORE"
+
+
+@runtime_checkable
+class Store(Protocol):
+    """A quad store holding one named graph per article and a shared agents graph."""
+
+    def replace_article(self, article_id: str, dataset: Dataset, content_hash: str) -> int:
+        """Atomically replace the article's graph and merge its agents; returns triples stored."""
+        ...
+
+    def delete_article(self, article_id: str) -> bool:
+        """Remove an article's graph; returns whether it was stored."""
+        ...
+
+    def article_hash(self, article_id: str) -> str | None:
+        """The content hash stored with the article, or None if it is not stored."""
+        ...
+
+    def article_ids(self) -> list[str]:
+        """Ids of the stored articles, sorted."""
+        ...
+
+    def query(
+        self,
+        sparql: str,
+        substitutions: dict[str, Any] | None = None,
+        *,
+        default_graph: Any = None,
+        use_default_graph_as_union: bool = True,
+    ) -> Any:
+        """Run a SPARQL query (by default over the union of all graphs)."""
+        ...
+
+    def update(self, sparql: str) -> None:
+        """Run a SPARQL update in one transaction."""
+        ...
+
+    def dump(self, format: str = "trig", graph: str | None = None) -> bytes:
+        """Serialize the whole store (or one graph) as ``trig``, ``nquads``, ``turtle``, ..."""
+        ...
+
+    def triple_count(self) -> int:
+        """Number of quads stored."""
+        ...
+
+    def close(self) -> None:
+        """Flush and release the store."""
+        ...
+
+
+def store_location(location: str | Path | None = None) -> Path:
+    """The on-disk store path from an explicit value, ``CPKG_STORE``, or ``./cpkg-data``."""
+    return Path(location or os.environ.get(STORE_ENV) or DEFAULT_STORE)
+
+
+def open_store(location: str | Path | None = None, *, memory: bool = False) -> Store:
+    """Open the embedded store at ``location`` (``--store``/``CPKG_STORE``/default); in memory if asked."""
+    from kg.store.oxigraph import OxigraphStore
+
+    if memory or location == ":memory:":
+        return OxigraphStore(None)
+    return OxigraphStore(store_location(location))
+
+
+__all__ = ["DEFAULT_STORE", "STORE_ENV", "Store", "open_store", "store_location"]

@@ -1,0 +1,206 @@
+"""The embedded store: pyoxigraph (RocksDB on disk, or in memory for tests).
+
+Layout: one named graph per article (``kg.iris.article_graph_iri``), the shared agents graph
+(``kg.iris.AGENTS_GRAPH``) and a catalog graph recording each article's content hash. Replacing an
+article is a single SPARQL update, which Oxigraph applies in one transaction.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pyoxigraph as ox
+from rdflib import BNode, Dataset, Literal, URIRef
+from rdflib.graph import DATASET_DEFAULT_GRAPH_ID
+from rdflib.term import Node
+
+from kg.errors import CpkgError, QueryError
+from kg.iris import AGENTS_GRAPH, CPKG, ID, article_graph_iri, article_iri
+
+CATALOG_GRAPH = ID + "graph/catalog"
+_HASH = CPKG + "contentHash"
+_ARTICLE_ID = CPKG + "articleId"
+_ARTICLE_GRAPH = CPKG + "articleGraph"
+
+FORMATS = {
+    "trig": ox.RdfFormat.TRIG,
+    "nquads": ox.RdfFormat.N_QUADS,
+    "turtle": ox.RdfFormat.TURTLE,
+    "ntriples": ox.RdfFormat.N_TRIPLES,
+    "jsonld": ox.RdfFormat.JSON_LD,
+    "rdfxml": ox.RdfFormat.RDF_XML,
+}
+_QUAD_FORMATS = {"trig", "nquads", "jsonld"}
+
+
+def to_oxigraph(term: Node) -> ox.NamedNode | ox.BlankNode | ox.Literal:
+    """An rdflib term as a pyoxigraph term."""
+    if isinstance(term, URIRef):
+        return ox.NamedNode(str(term))
+    if isinstance(term, BNode):
+        return ox.BlankNode(str(term))
+    if isinstance(term, Literal):
+        if term.language:
+            return ox.Literal(str(term), language=term.language)
+        if term.datatype is not None:
+            return ox.Literal(str(term), datatype=ox.NamedNode(str(term.datatype)))
+        return ox.Literal(str(term))
+    raise TypeError(f"cannot store {term!r}")
+
+
+def to_rdflib(term: Any) -> Node:
+    """A pyoxigraph term as an rdflib term."""
+    if isinstance(term, ox.NamedNode):
+        return URIRef(term.value)
+    if isinstance(term, ox.BlankNode):
+        return BNode(term.value)
+    if isinstance(term, ox.Literal):
+        if term.language:
+            return Literal(term.value, lang=term.language)
+        datatype = term.datatype.value
+        if datatype == "http://www.w3.org/2001/XMLSchema#string":
+            return Literal(term.value)
+        return Literal(term.value, datatype=URIRef(datatype))
+    raise TypeError(f"cannot convert {term!r}")
+
+
+class OxigraphStore:
+    """``kg.store.Store`` on an embedded Oxigraph database (``path=None``: in memory)."""
+
+    def __init__(self, path: str | Path | None = None) -> None:
+        self.path = Path(path) if path is not None else None
+        try:
+            if self.path is not None:
+                self.path.mkdir(parents=True, exist_ok=True)
+            self._store: ox.Store | None = ox.Store(str(self.path) if self.path is not None else None)
+        except OSError as error:
+            raise CpkgError(
+                f"cannot open the store at {self.path}: {error} "
+                "(is another cpkg process using it? choose another with --store or CPKG_STORE)"
+            ) from None
+
+    @property
+    def oxigraph(self) -> ox.Store:
+        if self._store is None:
+            raise CpkgError("the store is closed")
+        return self._store
+
+    def __repr__(self) -> str:
+        return f"OxigraphStore({str(self.path) if self.path else 'in memory'})"
+
+    def __enter__(self) -> OxigraphStore:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    # -- articles ------------------------------------------------------------------------
+    def replace_article(self, article_id: str, dataset: Dataset, content_hash: str) -> int:
+        graph_iri = article_graph_iri(article_id)
+        allowed = {graph_iri, AGENTS_GRAPH}
+        blocks: dict[str, list[str]] = {graph_iri: [], AGENTS_GRAPH: []}
+        count = 0
+        for s, p, o, g in dataset.quads((None, None, None, None)):
+            name = str(g.identifier if hasattr(g, "identifier") else g) if g is not None else None
+            if name is None or name == str(DATASET_DEFAULT_GRAPH_ID):
+                raise CpkgError(f"article {article_id}: triple outside a named graph: {s} {p} {o}")
+            if name not in allowed:
+                raise CpkgError(f"article {article_id}: unexpected graph {name}")
+            blocks[name].append(f"{to_oxigraph(s)} {to_oxigraph(p)} {to_oxigraph(o)} .")
+            count += 1
+        g_node = ox.NamedNode(graph_iri)
+        a_node = ox.NamedNode(article_iri(article_id))
+        catalog = ox.NamedNode(CATALOG_GRAPH)
+        catalog_triples = (
+            f"{a_node} <{_HASH}> {ox.Literal(content_hash)} ; <{_ARTICLE_ID}> {ox.Literal(article_id)} ; "
+            f"<{_ARTICLE_GRAPH}> {g_node} ."
+        )
+        body = "\n".join(
+            f"GRAPH {ox.NamedNode(name)} {{\n" + "\n".join(lines) + "\n}" for name, lines in blocks.items() if lines
+        )
+        update = (
+            f"DROP SILENT GRAPH {g_node} ;\n"
+            f"DELETE WHERE {{ GRAPH {catalog} {{ {a_node} ?p ?o }} }} ;\n"
+            f"INSERT DATA {{\n{body}\nGRAPH {catalog} {{ {catalog_triples} }}\n}}"
+        )
+        self.update(update)
+        return count
+
+    def delete_article(self, article_id: str) -> bool:
+        if self.article_hash(article_id) is None and not self.oxigraph.contains_named_graph(
+            ox.NamedNode(article_graph_iri(article_id))
+        ):
+            return False
+        g_node, a_node = ox.NamedNode(article_graph_iri(article_id)), ox.NamedNode(article_iri(article_id))
+        self.update(
+            f"DROP SILENT GRAPH {g_node} ;\n"
+            f"DELETE WHERE {{ GRAPH {ox.NamedNode(CATALOG_GRAPH)} {{ {a_node} ?p ?o }} }}"
+        )
+        return True
+
+    def article_hash(self, article_id: str) -> str | None:
+        quads = self.oxigraph.quads_for_pattern(
+            ox.NamedNode(article_iri(article_id)), ox.NamedNode(_HASH), None, ox.NamedNode(CATALOG_GRAPH)
+        )
+        for quad in quads:
+            return str(quad.object.value)
+        return None
+
+    def article_ids(self) -> list[str]:
+        quads = self.oxigraph.quads_for_pattern(None, ox.NamedNode(_ARTICLE_ID), None, ox.NamedNode(CATALOG_GRAPH))
+        return sorted(str(quad.object.value) for quad in quads)
+
+    # -- SPARQL --------------------------------------------------------------------------
+    def query(
+        self,
+        sparql: str,
+        substitutions: dict[str, Any] | None = None,
+        *,
+        default_graph: Any = None,
+        use_default_graph_as_union: bool = True,
+    ) -> Any:
+        subs = {ox.Variable(k) if isinstance(k, str) else k: v for k, v in (substitutions or {}).items()}
+        kwargs: dict[str, Any] = {}
+        if default_graph is not None:
+            kwargs["default_graph"] = default_graph
+        else:
+            kwargs["use_default_graph_as_union"] = use_default_graph_as_union
+        try:
+            return self.oxigraph.query(sparql, substitutions=subs or None, **kwargs)
+        except SyntaxError as error:
+            raise QueryError(f"malformed SPARQL: {error}") from None
+        except (RuntimeError, ValueError) as error:
+            raise QueryError(str(error)) from None
+
+    def update(self, sparql: str) -> None:
+        try:
+            self.oxigraph.update(sparql)
+        except SyntaxError as error:
+            raise QueryError(f"malformed SPARQL update: {error}") from None
+        except OSError as error:
+            raise CpkgError(f"store update failed: {error}") from None
+
+    # -- export --------------------------------------------------------------------------
+    def dump(self, format: str = "trig", graph: str | None = None) -> bytes:
+        if format not in FORMATS:
+            raise CpkgError(f"unknown RDF format {format!r}; choose one of {', '.join(FORMATS)}")
+        rdf_format = FORMATS[format]
+        prefixes = {"cpkg": CPKG}
+        if graph is not None:
+            data = self.oxigraph.dump(format=rdf_format, from_graph=ox.NamedNode(graph), prefixes=prefixes)
+        elif format in _QUAD_FORMATS:
+            data = self.oxigraph.dump(format=rdf_format, prefixes=prefixes)
+        else:
+            triples = self.oxigraph.query("CONSTRUCT { ?s ?p ?o } WHERE { ?s ?p ?o }", use_default_graph_as_union=True)
+            data = ox.serialize(triples, format=rdf_format, prefixes=prefixes)
+        return data or b""
+
+    def triple_count(self) -> int:
+        return len(self.oxigraph)
+
+    def close(self) -> None:
+        if self._store is not None:
+            if self.path is not None:
+                self._store.flush()
+            self._store = None

@@ -1,0 +1,167 @@
+"""SHACL validation of one article's graph against ``ontology/shapes.ttl`` (pyshacl).
+
+An article is validated as an ordinary in-memory rdflib graph: its named graph plus the agents it
+references, never the whole store (pyshacl over an Oxigraph-backed graph, or over everything,
+is far slower and grows with the store).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from functools import cache
+from typing import TYPE_CHECKING
+
+import pyshacl
+from rdflib import RDF, Dataset, Graph, Literal, URIRef
+from rdflib.namespace import SH
+from rdflib.term import Node
+
+from kg.graph import PREFIXES, dataset_graph
+from kg.iris import AGENTS_GRAPH, article_graph_iri
+from ontology import ONTOLOGY_DIR
+
+if TYPE_CHECKING:
+    from kg.store import Store
+
+SHAPES_FILE = ONTOLOGY_DIR / "shapes.ttl"
+
+
+@dataclass(frozen=True)
+class Violation:
+    shape: str
+    focus: str
+    message: str
+    path: str | None = None
+    value: str | None = None
+    severity: str = "Violation"
+
+    def __str__(self) -> str:
+        where = f" (path {self.path})" if self.path else ""
+        value = f" value {self.value}" if self.value is not None else ""
+        return f"[{self.shape}] {self.focus}{where}:{value} {self.message}"
+
+
+@dataclass
+class ValidationResult:
+    conforms: bool
+    report_text: str
+    violations: list[Violation] = field(default_factory=list)
+    focus: str | None = None
+
+    @property
+    def shapes(self) -> set[str]:
+        """Short names of the shapes that failed (e.g. ``ClaimVerificationShape``)."""
+        return {v.shape for v in self.violations}
+
+    def readable(self, limit: int = 50) -> str:
+        """A short report for people: one line per violation."""
+        if self.conforms:
+            return "conforms"
+        lines = [f"{len(self.violations)} SHACL violation(s):"]
+        lines += [f"  - {v}" for v in self.violations[:limit]]
+        if len(self.violations) > limit:
+            lines.append(f"  ... and {len(self.violations) - limit} more")
+        return "\n".join(lines)
+
+
+@cache
+def shapes_graph() -> Graph:
+    """The SHACL shapes, parsed once per process."""
+    return Graph().parse(SHAPES_FILE, format="turtle")
+
+
+def _short(node: Node | None) -> str:
+    if node is None:
+        return ""
+    text = str(node)
+    if isinstance(node, URIRef):
+        for prefix, namespace in PREFIXES.items():
+            if text.startswith(namespace) and prefix != "id":
+                return f"{prefix}:{text[len(namespace):]}"
+        if "#" in text:
+            return text.rsplit("#", 1)[1]
+    return text
+
+
+def _shape_name(report: Graph, shape: Node) -> str:
+    """The IRI local name of the failing shape; for an anonymous shape, the named shape using it."""
+    seen: set[Node] = set()
+    while not isinstance(shape, URIRef) and shape not in seen:
+        seen.add(shape)
+        parent = next(iter(report.subjects(SH.property, shape)), None) or next(
+            iter(report.subjects(SH.sparql, shape)), None
+        )
+        if parent is None:
+            break
+        shape = parent
+    text = str(shape)
+    return text.rsplit("#", 1)[-1] if isinstance(shape, URIRef) else "anonymous shape"
+
+
+def _violations(report: Graph, shapes: Graph) -> Iterator[Violation]:
+    for result in report.subjects(RDF.type, SH.ValidationResult):
+        shape = report.value(result, SH.sourceShape)
+        message = report.value(result, SH.resultMessage)
+        path = report.value(result, SH.resultPath)
+        value = report.value(result, SH.value)
+        severity = report.value(result, SH.resultSeverity)
+        value_text = None
+        if value is not None:
+            value_text = _short(value) if not isinstance(value, Literal) else repr(str(value))[:80]
+        yield Violation(
+            shape=_shape_name(shapes, shape) if shape is not None else "unknown",
+            focus=_short(report.value(result, SH.focusNode)),
+            message=str(message) if message is not None else "",
+            path=_short(path) if isinstance(path, URIRef) else None,
+            value=value_text,
+            severity=_short(severity).rsplit(":", 1)[-1] if severity else "Violation",
+        )
+
+
+def validate(data: Dataset | Graph) -> ValidationResult:
+    """Validate an article's dataset (or any graph) against the shapes."""
+    graph = dataset_graph(data) if isinstance(data, Dataset) else data
+    shapes = shapes_graph()
+    conforms, report, text = pyshacl.validate(
+        graph, shacl_graph=shapes, advanced=True, inference="none", allow_warnings=True
+    )
+    assert isinstance(report, Graph)
+    violations = sorted(_violations(report, shapes), key=lambda v: (v.shape, v.focus, v.message))
+    return ValidationResult(conforms=bool(conforms), report_text=str(text), violations=violations)
+
+
+ARTICLE_CONSTRUCT = """
+CONSTRUCT { ?s ?p ?o } WHERE {
+  { GRAPH ?g { ?s ?p ?o } }
+  UNION
+  { GRAPH ?g { ?x ?q ?s } GRAPH ?agents { ?s ?p ?o } }
+}
+"""
+
+
+def article_graph_from_store(store: Store, article_id: str) -> Graph:
+    """An article's graph plus the agents it references, copied out of the store."""
+    from pyoxigraph import NamedNode
+
+    graph = Graph()
+    solutions = store.query(
+        ARTICLE_CONSTRUCT,
+        substitutions={"g": NamedNode(article_graph_iri(article_id)), "agents": NamedNode(AGENTS_GRAPH)},
+        use_default_graph_as_union=False,
+    )
+    from kg.store.oxigraph import to_rdflib
+
+    for triple in solutions:
+        graph.add((to_rdflib(triple.subject), to_rdflib(triple.predicate), to_rdflib(triple.object)))
+    return graph
+
+
+def validate_store(store: Store) -> dict[str, ValidationResult]:
+    """Validate every stored article on its own; returns the results by article id."""
+    results: dict[str, ValidationResult] = {}
+    for article_id in store.article_ids():
+        result = validate(article_graph_from_store(store, article_id))
+        result.focus = article_id
+        results[article_id] = result
+    return results

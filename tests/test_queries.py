@@ -1,0 +1,105 @@
+"""Named queries run in Oxigraph with bound parameters; hostile values do not change their meaning."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+from fixtures_graph import seed_extraction
+
+from kg.errors import QueryError
+from kg.graph import extraction_to_dataset
+from kg.iris import agent_iri
+from kg.queries import format_result, get_named_query, named_queries, run_named, run_query
+from kg.store import open_store
+
+
+@pytest.fixture(scope="module")
+def store():
+    store = open_store(memory=True)
+    ex = seed_extraction()
+    store.replace_article(ex.article.id, extraction_to_dataset(ex, generated_at=dt.datetime(2024, 1, 1)),
+                          ex.article.content_hash)
+    return store
+
+
+def test_named_queries_have_headers():
+    queries = named_queries()
+    assert {"claims_by_speaker", "unconfirmed_claims", "trace_claim", "figures", "disagreeing_figures",
+            "articles", "agents"} <= set(queries)
+    for query in queries.values():
+        assert query.description
+    assert [p.name for p in queries["claims_by_speaker"].params] == ["speaker"]
+
+
+@pytest.mark.parametrize("speaker", ["IDF", "the israeli military".replace("the ", ""), "Israel Defense Forces",
+                                     agent_iri("israel-defense-forces")])
+def test_claims_by_speaker_label_alias_or_iri(store, speaker):
+    rows = run_named(store, "claims_by_speaker", {"speaker": speaker}).records()
+    assert [r["claimId"] for r in rows] == ["c13", "c14", "c17"]
+
+
+@pytest.mark.parametrize("hostile", [
+    'IDF" } UNION { ?claim ?p ?o } #',
+    "IDF' || true || '",
+    "<https://w3id.org/cpkg/id/agent/israel-defense-forces> } ; DROP ALL ; #",
+    ") FILTER(true) #",
+])
+def test_hostile_parameters_do_not_change_meaning(store, hostile):
+    before = store.triple_count()
+    assert run_named(store, "claims_by_speaker", {"speaker": hostile}).rows == []
+    assert store.triple_count() == before
+
+
+def test_unconfirmed_claims(store):
+    rows = run_named(store, "unconfirmed_claims").records()
+    assert [r["claimId"] for r in rows] == ["c13", "c14"]
+    assert all(r["speakerLabel"] == "Israel Defense Forces" for r in rows)
+    assert rows[0]["marker"] == "The report could not be independently confirmed."
+
+
+def test_trace_claim(store):
+    rows = run_named(store, "trace_claim", {"claim": "c02"}).records()
+    assert len(rows) == 1
+    row = rows[0]
+    assert row["speakerLabel"] == "Ashraf al-Qudra" and row["speakerKind"] == "person"
+    assert row["role"] == "spokesperson" and row["honorific"] == "Dr."
+    assert row["organizationLabel"] == "Health Ministry (Gaza)"
+    assert row["parentLabel"] == "Hamas-run government"
+    assert row["publisher"] == "Example News" and str(row["published"]) == "2023-11-02"
+    marked = run_named(store, "trace_claim", {"claim": "c13", "article": "000_7ca092153d92ac16"}).records()
+    assert marked[0]["verification"] == "NotIndependentlyConfirmed"
+    assert marked[0]["marker"].startswith("The report could not")
+    assert run_named(store, "trace_claim", {"claim": "c13", "article": "other"}).rows == []
+    everything = run_named(store, "trace_claim").records()
+    assert len(everything) == 19
+
+
+def test_figures_and_disagreements(store):
+    figures = run_named(store, "figures").records()
+    assert {(r["claimId"], r["value"]) for r in figures} >= {("c02", 3760), ("a01", 3600), ("c07", 335)}
+    pairs = {(r["value1"], r["source1"], r["value2"], r["source2"])
+             for r in run_named(store, "disagreeing_figures").records()}
+    assert (3600, "Example News", 3760, "Ashraf al-Qudra") in pairs
+    assert not any({335, 400} == {p[0], p[2]} for p in pairs)  # different things counted
+
+
+def test_listings_and_formats(store):
+    articles = run_named(store, "articles").records()
+    assert articles[0]["claims"] == 19 and articles[0]["place"] == "Rafah"
+    agents = {r["label"] for r in run_named(store, "agents").records()}
+    assert {"Israel Defense Forces", "Ashraf al-Qudra", "Example News"} <= agents
+    result = run_named(store, "unconfirmed_claims")
+    assert '"vars"' in format_result(result, "json")
+    assert format_result(result, "csv").splitlines()[0].startswith("articleId,claimId")
+    assert "(2 rows)" in format_result(result, "table")
+    assert run_query(store, "ASK { ?s ?p ?o }").boolean is True
+
+
+def test_parameter_errors():
+    with pytest.raises(QueryError):
+        get_named_query("nope")
+    with pytest.raises(QueryError):
+        get_named_query("claims_by_speaker").substitutions({})
+    with pytest.raises(QueryError):
+        get_named_query("claims_by_speaker").substitutions({"speaker": "x", "bogus": "y"})

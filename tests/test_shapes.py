@@ -1,0 +1,105 @@
+"""SHACL: the seed graph conforms; each shape fails on a graph that breaks it, naming the shape."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+
+import pytest
+from fixtures_graph import seed_extraction
+from rdflib import RDF, RDFS, XSD, Graph, Literal, Namespace, URIRef
+from rdflib.namespace import PROV, SDO
+
+from kg.graph import dataset_graph, extraction_to_dataset
+from kg.iris import agent_iri, article_iri, claim_iri
+from kg.validate import validate
+
+CP = Namespace("https://w3id.org/cpkg/ontology#")
+OA = Namespace("http://www.w3.org/ns/oa#")
+EX = seed_extraction()
+AID = EX.article.id
+ARTICLE = URIRef(article_iri(AID))
+C01, C13 = URIRef(claim_iri(AID, "c01")), URIRef(claim_iri(AID, "c13"))
+QUALIFIED_C01 = URIRef(f"{C01}/attribution")
+QUD = URIRef(agent_iri("health-ministry-gaza"))
+
+
+@pytest.fixture(scope="module")
+def seed_graph() -> Graph:
+    return dataset_graph(extraction_to_dataset(EX, generated_at=dt.datetime(2024, 1, 1, tzinfo=dt.UTC)))
+
+
+def copy(graph: Graph) -> Graph:
+    result = Graph()
+    for triple in graph:
+        result.add(triple)
+    return result
+
+
+def test_seed_graph_conforms(seed_graph: Graph) -> None:
+    result = validate(seed_graph)
+    assert result.conforms, result.readable()
+    assert result.violations == []
+
+
+def _set(s, p, o) -> Callable[[Graph], None]:
+    return lambda g: g.set((s, p, o))
+
+
+def _remove(s, p, o=None) -> Callable[[Graph], None]:
+    return lambda g: g.remove((s, p, o))
+
+
+def _add(s, p, o) -> Callable[[Graph], None]:
+    return lambda g: g.add((s, p, o))
+
+
+POS = URIRef(f"{C01}/content/position")
+QUOTE = URIRef(f"{C01}/content/quote")
+Q1 = URIRef(f"{C01}/quantity/1")
+
+MUTATIONS: dict[str, tuple[str, Callable[[Graph], None]]] = {
+    "end past text": ("SpanExactTextShape", _set(POS, OA.end, Literal(999_999, datatype=XSD.integer))),
+    "start after end": ("SpanExactTextShape", _set(POS, OA.start, Literal(180, datatype=XSD.integer))),
+    "exact text differs": ("SpanExactTextShape", _set(QUOTE, OA.exact, Literal("more than 9,001 Palestinians"))),
+    "negative start": ("PositionSelectorShape", _set(POS, OA.start, Literal(-1, datatype=XSD.integer))),
+    "second content": ("ClaimContentShape", _add(C01, CP.content, URIRef(f"{C13}/content"))),
+    "no content": ("ClaimContentShape", _remove(C01, CP.content)),
+    "no verification": ("ClaimVerificationShape", _remove(C01, CP.verificationStatus)),
+    "two verifications": ("ClaimVerificationShape", _add(C01, CP.verificationStatus, CP.NotIndependentlyConfirmed)),
+    "foreign verification": ("ClaimVerificationShape", _set(C01, CP.verificationStatus, CP.Confirmed)),
+    "no cue": ("AttributedClaimCueShape", _remove(C01, CP.cue)),
+    "no speaker": ("ClaimAttributionShape", _remove(C01, PROV.wasAttributedTo)),
+    "speaker untyped": ("AttributedClaimSpeakerShape", _set(C01, PROV.wasAttributedTo, URIRef("urn:x:nobody"))),
+    "speaker without label": ("AgentLabelShape", _remove(QUD, RDFS.label)),
+    "agent of no kind": ("AgentKindShape", lambda g: [g.remove((QUD, RDF.type, t)) for t in
+                                                        list(g.objects(QUD, RDF.type)) if t != PROV.Agent]),
+    "negative quantity": ("QuantityValueShape", _set(Q1, SDO.value, Literal("-5", datatype=XSD.decimal))),
+    "quantity as string": ("QuantityValueShape", _set(Q1, SDO.value, Literal("9000"))),
+    "unknown qualifier": ("QuantityQualifierShape", _set(Q1, CP.qualifier, CP.Roughly)),
+    "said_on not a date": ("ClaimSaidOnShape", _set(C01, CP.saidOn, Literal("Thursday"))),
+    "said_on a datetime": ("ClaimSaidOnShape", _set(C01, CP.saidOn, Literal("2023-11-02T00:00:00",
+                                                                                datatype=XSD.dateTime))),
+    "published not a date": ("ArticleDatePublishedShape", _set(ARTICLE, SDO.datePublished, Literal("2 Nov"))),
+    "no article text": ("ArticleTextShape", _remove(ARTICLE, SDO.text)),
+    "marker covers unmarked claim": ("VerificationMarkerShape", _set(C13, CP.verificationStatus, CP.Unmarked)),
+    "no quote selector": ("SpanQuoteShape", _remove(URIRef(f"{C01}/cue"), OA.hasSelector, URIRef(f"{C01}/cue/quote"))),
+}
+
+
+@pytest.mark.parametrize("case", sorted(MUTATIONS))
+def test_mutation_fails_naming_the_shape(seed_graph: Graph, case: str) -> None:
+    shape, mutate = MUTATIONS[case]
+    graph = copy(seed_graph)
+    mutate(graph)
+    result = validate(graph)
+    assert not result.conforms
+    assert shape in result.shapes, result.readable()
+    assert shape in result.readable()
+
+
+def test_report_is_readable(seed_graph: Graph) -> None:
+    graph = copy(seed_graph)
+    graph.set((QUOTE, OA.exact, Literal("wrong words")))
+    text = validate(graph).readable()
+    assert "SpanExactTextShape" in text and "wrong words" in text and "81..172" in text
