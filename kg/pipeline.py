@@ -71,8 +71,7 @@ class Ingestor:
         result = validate(dataset)
         if not result.conforms:
             raise ValidationError(
-                f"article {article.id} does not conform to the SHACL shapes; nothing was stored\n"
-                + result.readable(),
+                f"article {article.id} does not conform to the SHACL shapes; nothing was stored\n" + result.readable(),
                 result.report_text,
             )
         triples = self.store.replace_article(article.id, dataset, article.content_hash)
@@ -110,7 +109,14 @@ class Ingestor:
 
         with tqdm(total=len(files), unit="article", disable=not progress, file=sys.stderr) as bar:
             for start in range(0, len(files), 16):
-                articles = [load_article(path) for path in files[start : start + 16]]
+                articles = []
+                for path in files[start : start + 16]:
+                    try:
+                        articles.append(load_article(path))
+                    except InputError as error:
+                        # One unreadable file is reported; the others are still ingested.
+                        results.append(IngestResult(path.stem, "invalid", report=str(error)))
+                        bar.update(1)
                 for result in self.ingest_articles(articles, force=force):
                     results.append(result)
                     bar.update(1)

@@ -17,15 +17,6 @@ ROOT = Path(__file__).resolve().parents[1]
 SEEDS = ROOT / "seeds"
 SEED = SEEDS / "000_7ca092153d92ac16.txt"
 
-try:
-    from kg.extract import Extractor  # noqa: F401
-
-    HAVE_EXTRACTOR = True
-except ImportError:  # the extractor is developed in parallel
-    HAVE_EXTRACTOR = False
-
-needs_extractor = pytest.mark.skipif(not HAVE_EXTRACTOR, reason="kg.extract.Extractor not available")
-
 
 @pytest.fixture(scope="module")
 def seeded_store(tmp_path_factory) -> Path:
@@ -34,19 +25,42 @@ def seeded_store(tmp_path_factory) -> Path:
     return store
 
 
-@needs_extractor
 def test_ingest_skips_unchanged(seeded_store, capsys):
     assert main(["ingest", str(SEED), "--store", str(seeded_store), "--quiet"]) == 0
     assert "1 unchanged" in capsys.readouterr().out
 
 
-@needs_extractor
+def test_an_unreadable_file_is_reported_and_the_others_still_ingested(tmp_path, capsys):
+    folder = tmp_path / "articles"
+    folder.mkdir()
+    (folder / "broken.txt").write_bytes(b"\x89PNG\x00\x00")
+    shutil.copy(SEED, folder / "seed.txt")
+    store = tmp_path / "store"
+    assert main(["ingest", str(folder), "--store", str(store), "--quiet"]) == 1
+    captured = capsys.readouterr()
+    assert "1 stored" in captured.out and "1 invalid" in captured.out
+    assert "broken.txt: binary data" in captured.err
+    assert (
+        main(
+            [
+                "query",
+                "SELECT (COUNT(*) AS ?n) WHERE { ?c a <https://schema.org/Claim> }",
+                "--store",
+                str(store),
+                "--format",
+                "csv",
+            ]
+        )
+        == 0
+    )
+    assert capsys.readouterr().out.split() == ["n", "38"]
+
+
 def test_validate_conforms(seeded_store, capsys):
     assert main(["validate", "--store", str(seeded_store)]) == 0
     assert "0 not conforming" in capsys.readouterr().out
 
 
-@needs_extractor
 def test_end_to_end_unconfirmed_and_trace(seeded_store, capsys):
     assert main(["query", "--named", "unconfirmed_claims", "--format", "json", "--store", str(seeded_store)]) == 0
     bindings = json.loads(capsys.readouterr().out)["results"]["bindings"]
@@ -56,8 +70,22 @@ def test_end_to_end_unconfirmed_and_trace(seeded_store, capsys):
     assert texts[1].startswith("soldiers returned fire")
     assert {b["speakerLabel"]["value"] for b in bindings} == {"Israel Defense Forces"}
     claim_iri = bindings[0]["claim"]["value"]
-    assert main(["query", "--named", "trace_claim", "--param", f"claim={claim_iri}", "--format", "json",
-                 "--store", str(seeded_store)]) == 0
+    assert (
+        main(
+            [
+                "query",
+                "--named",
+                "trace_claim",
+                "--param",
+                f"claim={claim_iri}",
+                "--format",
+                "json",
+                "--store",
+                str(seeded_store),
+            ]
+        )
+        == 0
+    )
     row = json.loads(capsys.readouterr().out)["results"]["bindings"][0]
     assert row["speakerLabel"]["value"] == "Israel Defense Forces"
     assert row["verification"]["value"] == "NotIndependentlyConfirmed"
@@ -65,7 +93,6 @@ def test_end_to_end_unconfirmed_and_trace(seeded_store, capsys):
     assert row["published"]["value"] == "2023-11-02"
 
 
-@needs_extractor
 def test_query_text_csv_and_malformed(seeded_store, capsys):
     sparql = "SELECT (COUNT(*) AS ?n) WHERE { ?c a <https://schema.org/Claim> }"
     assert main(["query", sparql, "--format", "csv", "--store", str(seeded_store)]) == 0
@@ -76,21 +103,21 @@ def test_query_text_csv_and_malformed(seeded_store, capsys):
     assert main(["query", "--named", "no_such_query", "--store", str(seeded_store)]) == 2
 
 
-@needs_extractor
 def test_validate_fails_on_broken_store(tmp_path, seeded_store, capsys):
     broken = tmp_path / "broken"
     shutil.copytree(seeded_store, broken)
     from kg.store import open_store
 
     store = open_store(broken)
-    store.update("DELETE { GRAPH ?g { ?c <https://w3id.org/cpkg/ontology#verificationStatus> ?s } } "
-                 "WHERE { GRAPH ?g { ?c <https://w3id.org/cpkg/ontology#verificationStatus> ?s } }")
+    store.update(
+        "DELETE { GRAPH ?g { ?c <https://w3id.org/cpkg/ontology#verificationStatus> ?s } } "
+        "WHERE { GRAPH ?g { ?c <https://w3id.org/cpkg/ontology#verificationStatus> ?s } }"
+    )
     store.close()
     assert main(["validate", "--store", str(broken)]) == 1
     assert "ClaimVerificationShape" in capsys.readouterr().out
 
 
-@needs_extractor
 @pytest.mark.parametrize("fmt,parse", [("turtle", "turtle"), ("trig", "trig"), ("jsonld", "json-ld")])
 def test_extract_rdf_formats(fmt, parse, capsys):
     assert main(["extract", str(SEED), "--format", fmt]) == 0
@@ -100,12 +127,20 @@ def test_extract_rdf_formats(fmt, parse, capsys):
     assert len(graph) > 100 or sum(len(g) for g in graph.graphs()) > 100
 
 
-@needs_extractor
 def test_demo_subprocess(tmp_path):
     proc = subprocess.run(
-        [sys.executable, "-c", "import sys; from kg.cli import main; sys.exit(main())", "demo", "--store",
-         str(tmp_path / "demo")],
-        capture_output=True, text=True, cwd=tmp_path, timeout=300,
+        [
+            sys.executable,
+            "-c",
+            "import sys; from kg.cli import main; sys.exit(main())",
+            "demo",
+            "--store",
+            str(tmp_path / "demo"),
+        ],
+        capture_output=True,
+        text=True,
+        cwd=tmp_path,
+        timeout=300,
     )
     assert proc.returncode == 0, proc.stderr
     out = proc.stdout
