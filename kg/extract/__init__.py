@@ -99,8 +99,9 @@ class _ArticleReader:
         ]
         markers: list[tuple[Span, list[Claim]]] = []
         for sentence in sentences:
-            if not sentence.headline and is_verification_marker(sentence.span.text):
-                markers.append((span_of(sentence.span), self._covered_by_marker(sentence, sentences)))
+            covered = [] if sentence.headline else self._covered_by_marker(sentence, sentences)
+            if covered:
+                markers.append((span_of(sentence.span), covered))
             else:
                 self._read_sentence(sentence)
         claims = sorted((c for s in sentences for c in s.claims), key=lambda c: (c.content.start, c.content.end))
@@ -191,7 +192,10 @@ class _ArticleReader:
         )
 
     def _covered_by_marker(self, marker: _Sentence, sentences: list[_Sentence]) -> list[Claim]:
-        """The run of one speaker's claims just before a marker, in its paragraph; marks them."""
+        """If the sentence is a verification marker, the run of one speaker's claims just before it
+        in its paragraph, now marked; a marker with nothing before it covers nothing."""
+        if not is_verification_marker(marker.span.text):
+            return []
         earlier = [
             claim
             for s in sentences[: marker.index]
