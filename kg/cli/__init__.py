@@ -13,7 +13,7 @@ import sys
 from kg import __version__
 from kg.errors import CpkgError
 
-COMMANDS = ["extract", "eval", "serve", "ingest", "validate", "query", "demo"]
+COMMANDS = ["extract", "eval", "serve", "ingest", "validate", "query", "demo", "export"]
 
 
 def build_parser() -> argparse.ArgumentParser:

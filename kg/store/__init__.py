@@ -73,6 +73,12 @@ def open_store(location: str | Path | None = None, *, memory: bool = False) -> S
     """Open the embedded store at ``location`` (``--store``/``CPKG_STORE``/default); in memory if asked."""
     from kg.store.oxigraph import OxigraphStore
 
+    target = str(location or os.environ.get(STORE_ENV) or "")
+    if not memory and target.startswith(("http://", "https://")):
+        # A SPARQL 1.1 server; CPKG_STORE_UPDATE_URL, CPKG_STORE_USER, CPKG_STORE_PASSWORD (kg.store.remote).
+        from kg.store.remote import RemoteStore
+
+        return RemoteStore.from_env(target)
     if memory or location == ":memory:":
         return OxigraphStore(None)
     return OxigraphStore(store_location(location))

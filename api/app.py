@@ -1,0 +1,105 @@
+"""The FastAPI application: SPARQL endpoint, Graph Store read, REST API, query page."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from pathlib import Path
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.middleware.cors import CORSMiddleware
+from fastapi.staticfiles import StaticFiles
+
+from api import sparql
+from api.backend import Backend
+from api.middleware import BodyLimitMiddleware, SecurityHeadersMiddleware
+from api.settings import Settings
+from kg import __version__
+
+STATIC = Path(__file__).parent / "static"
+QUERIES = Path(__file__).resolve().parent.parent / "ontology" / "queries"
+
+
+def named_queries() -> list[dict[str, str]]:
+    """The named SPARQL queries of ontology/queries/*.rq, for the query page and clients."""
+    try:
+        import ontology
+
+        folder = Path(ontology.__file__).parent / "queries"
+    except ImportError:
+        folder = QUERIES
+    return [
+        {"name": path.stem, "query": path.read_text(encoding="utf-8")}
+        for path in sorted(folder.glob("*.rq"))
+    ]
+
+
+def create_app(settings: Settings | None = None, store: Any = None) -> FastAPI:
+    """Build the app. `store`: an already opened kg store (else opened from settings.store)."""
+    settings = settings or Settings.from_env()
+    backend = Backend(settings, store)
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        await backend.start()
+        try:
+            yield
+        finally:
+            await backend.close()
+
+    app = FastAPI(
+        title="cpkg",
+        version=__version__,
+        description=(
+            "Claim-provenance knowledge graph: who said what, where, when, and how sure the text "
+            "is. A SPARQL 1.1 endpoint at /sparql and a REST API for fact-checkers."
+        ),
+        lifespan=lifespan,
+    )
+    app.state.backend = backend
+    app.state.settings = settings
+    app.include_router(sparql.router)
+    try:
+        from api import rest
+    except ImportError:  # the REST layer needs kg.pipeline / kg.queries
+        rest = None  # type: ignore[assignment]
+    if rest is not None:
+        app.include_router(rest.router)
+    from api import web  # the fact-checker's web page (/, /articles, /speakers, /graph) and /export
+
+    app.include_router(web.router)
+
+    @app.get("/health", tags=["Service"])
+    async def health(request: Request) -> dict[str, Any]:
+        """Liveness and the limits in force."""
+        pool = backend.pool
+        return {
+            "status": "ok",
+            "version": __version__,
+            "store": "memory" if backend.path is None else "disk",
+            "writes": bool(settings.admin_token),
+            "workers": pool.size,
+            "busy_workers": pool.busy,
+            "workers_killed_on_timeout": pool.killed,
+            "query_timeout": settings.query_timeout,
+            "row_limit": settings.row_limit,
+            "max_body": settings.max_body,
+        }
+
+    @app.get("/queries", tags=["Service"])
+    async def queries() -> list[dict[str, str]]:
+        """The named provenance queries (ontology/queries/*.rq); run one at /queries/NAME."""
+        return named_queries()
+
+    app.mount("/static", StaticFiles(directory=STATIC), name="static")
+    if settings.cors_origins:
+        app.add_middleware(
+            CORSMiddleware,
+            allow_origins=list(settings.cors_origins),
+            allow_methods=["GET", "POST", "DELETE"],
+            allow_headers=["Authorization", "Content-Type", "Accept"],
+        )
+    app.add_middleware(SecurityHeadersMiddleware)
+    app.add_middleware(BodyLimitMiddleware, limit=settings.max_body)
+    return app

@@ -1,0 +1,139 @@
+"""The server's hold on the store: the live pyoxigraph store (writes, in this process), the
+snapshots and query workers (reads), and the write lock."""
+
+from __future__ import annotations
+
+import asyncio
+import hmac
+from pathlib import Path
+from typing import Any
+
+import pyoxigraph as ox
+
+from api.settings import Settings
+from api.worker import QueryJob, QueryPool, QueryReply, QueryTimeout, Snapshots, execute
+from kg.errors import CpkgError
+
+
+def raw_store(store: Any) -> ox.Store:
+    """The pyoxigraph store inside whatever `kg.store.open_store` returned."""
+    if isinstance(store, ox.Store):
+        return store
+    for name in ("store", "oxigraph", "_store", "ox", "raw"):
+        inner = getattr(store, name, None)
+        if isinstance(inner, ox.Store):
+            return inner
+    raise TypeError(f"cannot find the pyoxigraph Store inside {type(store).__name__}")
+
+
+def open_kg_store(path: str | None) -> Any:
+    """Open the store through kg.store when it is there, else pyoxigraph directly."""
+    try:
+        from kg.store import open_store
+    except ImportError:
+        return ox.Store(path) if path else ox.Store()
+    return open_store(path) if path else open_store(memory=True)
+
+
+class InlinePool:
+    """Fallback for an in-memory store, which worker processes cannot see: queries run in a
+    thread of this process. The timeout answers the client but cannot stop the query, so the
+    server refuses to serve an in-memory store except in tests."""
+
+    def __init__(self, store: ox.Store, size: int) -> None:
+        self.store = store
+        self.size = size
+        self._slots = asyncio.Semaphore(size)
+        self.killed = 0
+        self.busy = 0
+
+    async def start(self) -> None:
+        return None
+
+    async def run(self, job: QueryJob, timeout: float) -> QueryReply:
+        async with self._slots:
+            self.busy += 1
+            try:
+                return await asyncio.wait_for(asyncio.to_thread(execute, self.store, job), timeout)
+            except TimeoutError:
+                raise QueryTimeout from None
+            finally:
+                self.busy -= 1
+
+    async def close(self) -> None:
+        return None
+
+
+class Backend:
+    def __init__(self, settings: Settings, store: Any = None) -> None:
+        self.settings = settings
+        self._owns_store = store is None
+        if store is None and settings.store and settings.store.startswith(("http://", "https://")):
+            raise CpkgError("cpkg serve needs the embedded store (a directory), not a remote SPARQL store")
+        self.kg_store = store if store is not None else open_kg_store(settings.store)
+        try:
+            self.store = raw_store(self.kg_store)
+        except TypeError as error:
+            raise CpkgError(f"cpkg serve needs the embedded Oxigraph store: {error}") from None
+        if store is None:
+            self.path = Path(settings.store) if settings.store else None
+        else:
+            given = getattr(store, "path", None)
+            self.path = Path(given) if given else None
+        self.snapshots: Snapshots | None = None
+        if self.path is not None:
+            self.snapshots = Snapshots(self.store, self.path)
+            self.pool: QueryPool | InlinePool = QueryPool(
+                settings.max_concurrent_queries, self.snapshots, settings.queue_wait
+            )
+        else:
+            self.pool = InlinePool(self.store, settings.max_concurrent_queries)
+        self.write_lock = asyncio.Lock()
+
+    async def start(self) -> None:
+        await self.pool.start()
+
+    async def close(self) -> None:
+        await self.pool.close()
+        if self.snapshots is not None:
+            self.snapshots.close()
+        close = getattr(self.kg_store, "close", None)
+        if self._owns_store and callable(close):
+            close()
+
+    def changed(self) -> None:
+        """Every write path calls this once its write is durable."""
+        if self.snapshots is not None:
+            self.snapshots.changed()
+
+    async def query(self, job: QueryJob, timeout: float | None = None) -> QueryReply:
+        if job.row_limit <= 0 or job.row_limit > self.settings.row_limit:
+            job.row_limit = self.settings.row_limit
+        limit = self.settings.query_timeout
+        return await self.pool.run(job, min(timeout, limit) if timeout else limit)
+
+    async def update(self, text: str, base_iri: str | None) -> None:
+        """Run a SPARQL Update on the live store (raises SyntaxError on a bad update)."""
+        async with self.write_lock:
+            try:
+                await asyncio.to_thread(self.store.update, text, base_iri=base_iri)
+            finally:
+                self.changed()
+
+    async def write(self, func: Any, *args: Any, **kwargs: Any) -> Any:
+        """Run a blocking write (ingest, delete) under the write lock, then refresh snapshots."""
+        async with self.write_lock:
+            try:
+                return await asyncio.to_thread(func, *args, **kwargs)
+            finally:
+                self.changed()
+
+    def token_ok(self, authorization: str | None) -> bool:
+        """Constant-time check of an `Authorization: Bearer …` header; never logs it."""
+        expected = self.settings.admin_token
+        if not expected or not authorization:
+            return False
+        scheme, _, token = authorization.partition(" ")
+        if scheme.lower() != "bearer":
+            return False
+        return hmac.compare_digest(token.strip().encode(), expected.encode())

@@ -1,0 +1,130 @@
+"""The fact-checker's web page and the graph exports over HTTP.
+
+Pages (one static HTML shell and plain JavaScript modules under ``api/static/web/``, no build
+step) at ``/`` (article list), ``/articles/{id}`` (the text with every claim marked and its
+trace), ``/speakers/{id}`` (a speaker's claims across articles) and ``/graph`` (the claim graph
+in cytoscape.js). The pages read the REST API (``/documents``, ``/claims/{ref}/trace``,
+``/agents/{id}``, ``/claims``) plus two routes of this module: ``/web/articles/{id}/text`` (the
+article text and its embedded headlines, which the JSON contract leaves out) and ``/export``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from pathlib import Path
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Query, Request
+from fastapi.responses import FileResponse, JSONResponse, Response
+
+from kg.errors import CpkgError, InputError
+
+WEB = Path(__file__).parent / "static" / "web"
+INDEX = WEB / "index.html"
+
+router = APIRouter()
+
+# The exported HTML page inlines its scripts: allow exactly those, by hash.
+EXPORT_CSP = (
+    "default-src 'none'; script-src {hashes}; style-src 'unsafe-inline'; img-src data:; "
+    "base-uri 'none'; form-action 'none'; frame-ancestors 'none'"
+)
+
+
+def _page() -> FileResponse:
+    return FileResponse(INDEX, media_type="text/html; charset=utf-8", headers={"Cache-Control": "no-cache"})
+
+
+@router.get("/", include_in_schema=False)
+async def home() -> FileResponse:
+    """The article list."""
+    return _page()
+
+
+@router.get("/articles/{article}", include_in_schema=False)
+async def article_page(article: str) -> FileResponse:
+    return _page()
+
+
+@router.get("/speakers/{agent:path}", include_in_schema=False)
+async def speaker_page(agent: str) -> FileResponse:
+    return _page()
+
+
+@router.get("/graph", include_in_schema=False)
+async def graph_page() -> FileResponse:
+    return _page()
+
+
+def _error(status: int, message: str) -> JSONResponse:
+    return JSONResponse({"error": message}, status)
+
+
+@router.get("/web/articles/{article}/text", tags=["Web page"])
+async def article_text(request: Request, article: str) -> Any:
+    """The article's text, title, dateline and embedded headline spans (code-point offsets)."""
+    from api.rest import ProtocolError, select
+    from kg.queries import get_named_query
+
+    named = get_named_query("export_article_text")
+    try:
+        rows = await select(request, named.sparql, named.substitutions({"article": article}))
+    except ProtocolError as error:
+        return _error(error.status, error.message)
+    if not rows:
+        return _error(404, f"no document {article!r}")
+    first = rows[0]
+    headlines = sorted({(r["headlineStart"], r["headlineEnd"]) for r in rows if r.get("headlineStart") is not None})
+    dateline = None
+    if first.get("datelineStart") is not None:
+        dateline = {"start": first["datelineStart"], "end": first["datelineEnd"]}
+    return {
+        "id": article,
+        "text": first["text"],
+        "title": first.get("title"),
+        "label": first.get("label"),
+        "published": first.get("published"),
+        "publisher": first.get("publisher"),
+        "url": first.get("url"),
+        "dateline": dateline,
+        "headlines": [{"start": s, "end": e} for s, e in headlines],
+    }
+
+
+@router.get("/export", tags=["Export"])
+async def export_graph(
+    request: Request,
+    format: Annotated[str, Query(description="graphml, gexf, cytoscape, dot or html")] = "cytoscape",
+    view: Annotated[str, Query(description="claims, rdf, article, speaker or disagreements")] = "claims",
+    article: Annotated[str | None, Query(description="article id", max_length=500)] = None,
+    speaker: Annotated[str | None, Query(description="speaker IRI, id, label or alias", max_length=500)] = None,
+    download: Annotated[bool, Query(description="send as an attachment")] = False,
+) -> Response:
+    """The claim graph (or the full RDF graph) as GraphML, GEXF, Cytoscape.js JSON, DOT or a
+    self-contained HTML page; the same views and filters as `cpkg export`."""
+    from kg import export
+
+    if format not in export.FORMATS:
+        return _error(422, f"format must be one of {', '.join(export.FORMATS)}")
+    if view not in export.VIEWS:
+        return _error(422, f"view must be one of {', '.join(export.VIEWS)}")
+    store = request.app.state.backend.kg_store
+    try:
+        data = await asyncio.to_thread(export.export, store, format, view=view, article=article, speaker=speaker)
+    except InputError as error:
+        status = 404 if str(error).startswith("no ") else 422
+        return _error(status, str(error))
+    except CpkgError as error:
+        return _error(500, str(error))
+    headers: dict[str, str] = {}
+    name = "cpkg-" + "-".join(x for x in (view, article) if x)
+    if download or format != "cytoscape":
+        disposition = "attachment" if download else "inline"
+        headers["Content-Disposition"] = f'{disposition}; filename="{_safe_name(name)}.{export.EXTENSIONS[format]}"'
+    if format == "html":
+        headers["Content-Security-Policy"] = EXPORT_CSP.format(hashes=" ".join(export.html_script_hashes(data)))
+    return Response(data, media_type=export.MEDIA_TYPES[format], headers=headers)
+
+
+def _safe_name(name: str) -> str:
+    return "".join(c if c.isalnum() or c in "-_." else "_" for c in name)[:120]

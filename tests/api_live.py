@@ -1,0 +1,86 @@
+"""A live cpkg server on a free loopback port, for tests that use real HTTP clients."""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import httpx
+
+ROOT = Path(__file__).resolve().parent.parent
+TOKEN = "test-admin-token-0123456789abcdef"
+
+
+def free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+class LiveServer:
+    def __init__(self, process: subprocess.Popen[bytes], base: str, log: Path) -> None:
+        self.process = process
+        self.base = base
+        self.log = log
+        self.token = TOKEN
+
+    @property
+    def sparql(self) -> str:
+        return self.base + "/sparql"
+
+    def auth(self) -> dict[str, str]:
+        return {"Authorization": f"Bearer {self.token}"}
+
+    def update(self, text: str) -> None:
+        response = httpx.post(
+            self.sparql,
+            content=text.encode(),
+            headers={"Content-Type": "application/sparql-update", **self.auth()},
+            timeout=30,
+        )
+        assert response.status_code == 204, response.text
+
+
+@contextmanager
+def live_server(store: Path, token: str | None = TOKEN, **env: str) -> Iterator[LiveServer]:
+    port = free_port()
+    environment = {**os.environ, "PYTHONPATH": str(ROOT), **env}
+    environment.pop("CPKG_ADMIN_TOKEN", None)
+    if token:
+        environment["CPKG_ADMIN_TOKEN"] = token
+    log = store.parent / f"server-{port}.log"
+    code = "import sys; from kg.cli import main; sys.exit(main())"
+    with open(log, "wb") as out:
+        process = subprocess.Popen(
+            [sys.executable, "-c", code, "serve", "--port", str(port), "--store", str(store),
+             "--log-level", "warning"],
+            cwd=ROOT, env=environment, stdout=out, stderr=subprocess.STDOUT,
+        )
+    base = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            if process.poll() is not None:
+                raise RuntimeError(f"server exited: {log.read_text()}")
+            try:
+                if httpx.get(base + "/health", timeout=2).status_code == 200:
+                    break
+            except httpx.TransportError:
+                pass
+            if time.monotonic() > deadline:
+                raise RuntimeError(f"server did not start: {log.read_text()}")
+            time.sleep(0.1)
+        yield LiveServer(process, base, log)
+    finally:
+        process.terminate()
+        try:
+            process.wait(15)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()

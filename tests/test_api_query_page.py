@@ -1,0 +1,68 @@
+"""The SPARQL query page (vendored YASGUI) in headless Chromium: it loads from our own origin
+under the CSP, opens the named queries as tabs, and runs a query against /sparql. Skips when
+Chromium, chromedriver or Selenium is missing (`.ci/install-browser`)."""
+
+from __future__ import annotations
+
+import os
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from api_live import LiveServer, live_server
+
+CHROMIUM = os.environ.get("CPKG_CHROMIUM", "/usr/bin/chromium")
+CHROMEDRIVER = os.environ.get("CPKG_CHROMEDRIVER") or shutil.which("chromedriver") or "/usr/bin/chromedriver"
+
+webdriver = pytest.importorskip("selenium.webdriver", reason="Selenium is not installed")
+if not Path(CHROMIUM).exists() or not Path(CHROMEDRIVER).exists():
+    pytest.skip("Chromium or chromedriver not found (see .ci/install-browser)", allow_module_level=True)
+
+from selenium.webdriver.chrome.service import Service  # noqa: E402
+from selenium.webdriver.common.by import By  # noqa: E402
+from selenium.webdriver.support.ui import WebDriverWait  # noqa: E402
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
+    with live_server(tmp_path_factory.mktemp("page") / "store") as live:
+        live.update('INSERT DATA { GRAPH <http://example.org/g> { <http://example.org/a> <http://example.org/p> "yasgui-ok" } }')
+        yield live
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Any]:
+    os.environ.setdefault("SE_OFFLINE", "true")
+    options = webdriver.ChromeOptions()
+    options.binary_location = CHROMIUM
+    for flag in ("--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                 "--no-first-run", "--window-size=1400,1000"):
+        options.add_argument(flag)
+    options.set_capability("goog:loggingPrefs", {"browser": "ALL"})
+    driver = webdriver.Chrome(service=Service(CHROMEDRIVER), options=options)
+    driver.set_page_load_timeout(60)
+    try:
+        yield driver
+    finally:
+        driver.quit()
+
+
+def test_query_page(server: LiveServer, browser: Any) -> None:
+    from kg.queries import named_queries
+
+    browser.get(server.sparql)
+    wait = WebDriverWait(browser, 30)
+    wait.until(lambda d: d.find_elements(By.CSS_SELECTOR, ".yasgui .tabPanel, .yasgui .CodeMirror"))
+    names = set(named_queries())
+    wait.until(lambda d: names <= {e.text.strip() for e in d.find_elements(By.CSS_SELECTOR, ".yasgui .tab a")})
+    browser.execute_script(
+        "const y = window.__cpkgYasgui; const tab = y.addTab(true, {name: 'check'});"
+        "y.getTab(tab.getId ? tab.getId() : tab).getYasqe().setValue('SELECT ?o WHERE { ?s ?p ?o }');"
+        "y.getTab().query();"
+    )
+    wait.until(lambda d: "yasgui-ok" in d.find_element(By.CSS_SELECTOR, ".yasgui").text)
+    severe = [e["message"] for e in browser.get_log("browser")
+              if e["level"] == "SEVERE" and "favicon.ico" not in e["message"]]
+    assert severe == []

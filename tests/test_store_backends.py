@@ -1,0 +1,321 @@
+"""Store behaviour on every backend: the embedded Oxigraph store and a real Virtuoso server.
+
+The Virtuoso runs are skipped (with the reason) when ``virtuoso-t`` is not installed; install it
+with ``.ci/install-virtuoso``. The server is started once for the module on 127.0.0.1 with a
+throwaway database (``tests/virtuoso.py``) and stopped afterwards.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+from collections.abc import Iterator
+from typing import Any
+
+import pyoxigraph as ox
+import pytest
+import virtuoso
+from fixtures_graph import SEED, seed_extraction
+
+from kg.errors import QueryError
+from kg.graph import extraction_to_dataset
+from kg.iris import ID
+from kg.queries import named_queries, run_named, run_query
+from kg.store import Store, open_store
+from kg.store.oxigraph import OxigraphStore
+from kg.store.remote import RemoteStore, ResultTruncatedError, bind_values, query_form
+from kg.validate import validate_store
+
+WHEN = dt.datetime(2024, 1, 1, tzinfo=dt.UTC)
+CLAIMS_Q = "SELECT ?id WHERE { ?c a <https://schema.org/Claim> ; <https://schema.org/identifier> ?id } ORDER BY ?id"
+BACKENDS = ["embedded", "virtuoso"]
+SEED_ID = SEED.stem
+VALUES = {"speaker": "al-Qudra", "claim": "c13", "agent": "al-Qudra", "article": SEED_ID}
+
+
+def params_for(name: str) -> dict[str, str]:
+    """Values for the named query's required parameters (and a claim id for trace_claim)."""
+    query = named_queries()[name]
+    params = {p.name: VALUES.get(p.name, SEED_ID) for p in query.params if not p.optional}
+    if name == "trace_claim":
+        params["claim"] = "c13"
+    if name == "export_triples":  # unscoped, it also lists Virtuoso's own system graphs
+        params["article"] = SEED_ID
+    return params
+
+
+@pytest.fixture(scope="module")
+def virtuoso_server() -> Iterator[virtuoso.VirtuosoServer]:
+    if not virtuoso.available():
+        pytest.skip(virtuoso.INSTALL_HINT)
+    server = virtuoso.VirtuosoServer(max_rows=10_000)
+    try:
+        server.start()
+    except RuntimeError as error:
+        pytest.skip(f"Virtuoso is installed but did not start: {error}")
+    yield server
+    server.stop()
+
+
+def _clear(store: RemoteStore) -> None:
+    rows = store._select_rows(
+        f"SELECT DISTINCT ?g WHERE {{ GRAPH ?g {{ ?s ?p ?o }} FILTER (STRSTARTS(STR(?g), {ox.Literal(ID)})) }}"
+    )
+    for row in rows:
+        store.update(f"DROP SILENT GRAPH <{row['g']['value']}>")
+
+
+@pytest.fixture(params=BACKENDS)
+def store(request: pytest.FixtureRequest) -> Iterator[Store]:
+    if request.param == "embedded":
+        embedded = open_store(memory=True)
+        yield embedded
+        embedded.close()
+        return
+    server = request.getfixturevalue("virtuoso_server")
+    remote = RemoteStore(**server.store_kwargs())  # type: ignore[arg-type]
+    _clear(remote)
+    yield remote
+    _clear(remote)
+    remote.close()
+
+
+def put(store: Store, extraction: Any) -> int:
+    article = extraction.article
+    dataset = extraction_to_dataset(extraction, generated_at=WHEN)
+    return store.replace_article(article.id, dataset, article.content_hash)
+
+
+def renamed(extraction: Any, article_id: str) -> Any:
+    """The extraction as if it came from another article (same text, new id)."""
+    article = dataclasses.replace(extraction.article, meta=dataclasses.replace(extraction.article.meta, id=article_id))
+    return dataclasses.replace(extraction, article=article)
+
+
+def claim_ids(store: Store) -> list[str]:
+    return [s["id"].value for s in store.query(CLAIMS_Q)]
+
+
+def normalised(records: list[dict[str, Any]]) -> list[tuple[tuple[str, Any], ...]]:
+    """Rows comparable across servers: GROUP_CONCAT order is unspecified, so its parts are sorted,
+    and over no values Virtuoso gives "" (as the spec says) where Oxigraph leaves it unbound."""
+    rows = []
+    for record in records:
+        row = []
+        for key, value in sorted(record.items()):
+            if value == "":
+                value = None
+            if isinstance(value, str) and " | " in value:
+                value = " | ".join(sorted(value.split(" | ")))
+            row.append((key, value))
+        rows.append(tuple(row))
+    return sorted(rows, key=repr)
+
+
+# ------------------------------------------------------------------ behaviour on every backend
+
+
+def test_replace_article_stores_graph_and_hash(store: Store) -> None:
+    ex = seed_extraction()
+    assert store.article_hash(ex.article.id) is None
+    triples = put(store, ex)
+    assert triples > 1000
+    assert store.article_ids() == [ex.article.id]
+    assert store.article_hash(ex.article.id) == ex.article.content_hash
+    assert "c13" in claim_ids(store)
+    count = store.triple_count()
+    assert count == triples + 3  # plus the catalog entry
+    put(store, ex)  # replacing with the same graph changes nothing
+    assert store.triple_count() == count
+    assert validate_store(store)[ex.article.id].conforms
+
+
+def test_reingest_replaces_old_claims(store: Store) -> None:
+    ex = seed_extraction()
+    put(store, ex)
+    before = store.triple_count()
+    fewer = dataclasses.replace(ex, claims=[c for c in ex.claims if c.id != "c13"], markers=[])
+    for claim in fewer.claims:
+        claim.verification = "unmarked"
+    put(store, fewer)
+    ids = claim_ids(store)
+    assert "c13" not in ids and "c14" in ids
+    assert not bool(store.query("ASK { ?m <https://w3id.org/cpkg/ontology#covers> ?c }"))
+    assert store.triple_count() < before
+    assert store.article_ids() == [ex.article.id]
+
+
+def test_delete_article(store: Store) -> None:
+    ex = seed_extraction()
+    put(store, ex)
+    assert store.delete_article(ex.article.id)
+    assert store.article_ids() == [] and claim_ids(store) == []
+    assert store.article_hash(ex.article.id) is None
+    assert not store.delete_article(ex.article.id)
+
+
+def test_many_articles_listed_and_hashed(store: Store) -> None:
+    ex = seed_extraction()
+    ids = [f"art{i:03d}" for i in range(12)]
+    for article_id in ids:
+        put(store, renamed(ex, article_id))
+    assert store.article_ids() == ids
+    assert store.article_hash("art007") == ex.article.content_hash
+    assert len(claim_ids(store)) == 12 * len(ex.claims)
+
+
+def test_query_results_are_pyoxigraph_objects(store: Store) -> None:
+    put(store, seed_extraction())
+    solutions = store.query(CLAIMS_Q)
+    assert isinstance(solutions, ox.QuerySolutions)
+    assert [v.value for v in solutions.variables] == ["id"]
+    assert all(isinstance(s["id"], ox.Literal) for s in solutions)
+    assert isinstance(store.query("ASK { ?s ?p ?o }"), ox.QueryBoolean)
+    triples = store.query(
+        "CONSTRUCT { ?c <urn:x:id> ?id } "
+        "WHERE { ?c a <https://schema.org/Claim> ; <https://schema.org/identifier> ?id }"
+    )
+    assert isinstance(triples, ox.QueryTriples)
+    assert len(list(triples)) == len(seed_extraction().claims)
+    bound = store.query(CLAIMS_Q.replace("?id WHERE", "?id ?c WHERE"), {"id": ox.Literal("c13")})
+    assert [s["id"].value for s in bound] == ["c13"]
+
+
+def test_named_queries_run(store: Store) -> None:
+    put(store, seed_extraction())
+    for name in named_queries():
+        result = run_named(store, name, params_for(name))
+        assert result.columns, name
+    rows = run_named(store, "unconfirmed_claims").records()
+    assert {r["claimId"] for r in rows} >= {"c13", "c14"}
+
+
+def test_malformed_sparql_raises_query_error(store: Store) -> None:
+    with pytest.raises(QueryError):
+        run_query(store, "SELECT * WHERE { ?s ?p ?o")
+    with pytest.raises(QueryError):
+        store.update("INSERT DATUM { }")
+
+
+def test_dump_has_the_article(store: Store) -> None:
+    ex = seed_extraction()
+    put(store, ex)
+    trig = store.dump("trig")
+    reloaded = ox.Store()
+    reloaded.load(trig, format=ox.RdfFormat.TRIG)
+    assert len(reloaded) == store.triple_count()
+
+
+# ------------------------------------------------------------------ the same answers on both
+
+
+def test_named_queries_agree_across_backends(virtuoso_server: virtuoso.VirtuosoServer) -> None:
+    embedded = OxigraphStore(None)
+    remote = RemoteStore(**virtuoso_server.store_kwargs())  # type: ignore[arg-type]
+    _clear(remote)
+    for store in (embedded, remote):
+        put(store, seed_extraction())
+    differ = []
+    for name in named_queries():
+        ours = normalised(run_named(embedded, name, params_for(name)).records())
+        theirs = normalised(run_named(remote, name, params_for(name)).records())
+        assert ours, name
+        if ours != theirs:
+            differ.append(name)
+    _clear(remote)
+    remote.close()
+    # Virtuoso 7.2 evaluates a FILTER NOT EXISTS that sits inside an OPTIONAL before joining the
+    # outer pattern (its ?claim is unbound there), so trace_claim loses the speaker's parent
+    # organisation where the claim has no affiliation. Everything else must agree.
+    assert differ in ([], ["trace_claim"])
+
+
+@pytest.fixture(scope="module")
+def ingested_stores(virtuoso_server: virtuoso.VirtuosoServer) -> Iterator[tuple[Store, Store]]:
+    from kg.pipeline import Ingestor
+
+    embedded = OxigraphStore(None)
+    remote = RemoteStore(**virtuoso_server.store_kwargs())  # type: ignore[arg-type]
+    _clear(remote)
+    ingestor = Ingestor(embedded)
+    results = ingestor.ingest_paths([SEED], progress=False)
+    assert [r.status for r in results] == ["stored"]
+    remote_results = Ingestor(remote, extractor=ingestor.extractor).ingest_paths([SEED], progress=False)
+    assert [r.status for r in remote_results] == ["stored"]
+    yield embedded, remote
+    _clear(remote)
+    remote.close()
+
+
+def test_pipeline_ingests_the_seed_into_virtuoso(ingested_stores: tuple[Store, Store]) -> None:
+    from kg.pipeline import Ingestor
+
+    embedded, remote = ingested_stores
+    assert remote.article_ids() == embedded.article_ids()
+    assert remote.triple_count() == embedded.triple_count()
+    again = Ingestor(remote, extractor=object()).ingest_paths([SEED], progress=False)  # type: ignore[arg-type]
+    assert [r.status for r in again] == ["unchanged"]
+    for name in ("articles", "figures", "unconfirmed_claims", "disagreeing_figures"):
+        assert normalised(run_named(remote, name).records()) == normalised(run_named(embedded, name).records())
+
+
+# ------------------------------------------------------------------ Virtuoso specifics
+
+
+def test_truncated_results_are_detected(virtuoso_server: virtuoso.VirtuosoServer) -> None:
+    capped = virtuoso.VirtuosoServer(max_rows=50)
+    capped.start()
+    try:
+        remote = RemoteStore(capped.query_url, capped.update_url, user=virtuoso.DBA_USER,
+                             password=virtuoso.DBA_PASSWORD)
+        put(remote, seed_extraction())
+        with pytest.raises(ResultTruncatedError, match="ResultSetMaxRows"):
+            run_query(remote, "SELECT * WHERE { GRAPH ?g { ?s ?p ?o } }")
+        assert len(run_query(remote, "SELECT * WHERE { GRAPH ?g { ?s ?p ?o } } LIMIT 10")) == 10
+        # the store's own listings page by key and never hit the cap
+        ex = seed_extraction()
+        for i in range(60):
+            put(remote, renamed(ex, f"a{i:02d}"))
+        assert len(remote.article_ids()) == 61
+        remote.close()
+    finally:
+        capped.stop()
+
+
+def test_updates_need_credentials(virtuoso_server: virtuoso.VirtuosoServer) -> None:
+    anonymous = RemoteStore(virtuoso_server.query_url)
+    with pytest.raises(Exception, match=r"SR186|refused|denied|permission"):
+        anonymous.update("INSERT DATA { GRAPH <urn:x:g> { <urn:x:s> <urn:x:p> 1 } }")
+    wrong = RemoteStore(virtuoso_server.query_url, virtuoso_server.update_url, user="dba", password="wrong")
+    with pytest.raises(Exception, match="refused"):
+        wrong.update("INSERT DATA { GRAPH <urn:x:g> { <urn:x:s> <urn:x:p> 1 } }")
+
+
+def test_open_store_picks_the_remote_store(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("CPKG_STORE_UPDATE_URL", "http://127.0.0.1:9/update")
+    monkeypatch.setenv("CPKG_STORE_USER", "me")
+    store = open_store("http://127.0.0.1:9/sparql")
+    assert isinstance(store, RemoteStore) and isinstance(store, Store)
+    assert store.update_url == "http://127.0.0.1:9/update"
+    store.close()
+    monkeypatch.setenv("CPKG_STORE", "https://example.org/sparql")
+    assert isinstance(open_store(), RemoteStore)
+
+
+# ------------------------------------------------------------------ query rewriting (no server)
+
+
+def test_bind_values_opens_the_where_group() -> None:
+    query = 'PREFIX x: <urn:x:> SELECT ?a ?k WHERE { ?a x:p "}{ WHERE" . FILTER (?k = "" || ?a = ?k) } # {'
+    bound = bind_values(query, {"k": ox.Literal('say "hi"')})
+    assert 'WHERE { VALUES (?k) { ("say \\"hi\\"") }  ?a x:p "}{ WHERE" . FILTER ("say \\"hi\\"" = "" ||' in bound
+    construct = "CONSTRUCT { ?s ?p ?o } WHERE { GRAPH ?g { ?s ?p ?o } }"
+    assert bind_values(construct, {"g": ox.NamedNode("urn:g")}).startswith(
+        "CONSTRUCT { ?s ?p ?o } WHERE { VALUES (?g) { (<urn:g>) }  GRAPH <urn:g> {")
+    fuseki = bind_values("SELECT * { ?s ?p ?o }", None, "urn:x-arq:UnionGraph")
+    assert fuseki == "SELECT * FROM <urn:x-arq:UnionGraph> { ?s ?p ?o }"
+    assert query_form("PREFIX select: <urn:s> # ask\nDESCRIBE <urn:x>") == "describe"
+    bad = ox.Store()
+    bad.update("INSERT DATA { <urn:a> <urn:b> 'c' }")
+    assert [s["s"] for s in bad.query(bind_values("SELECT ?s ?o WHERE { ?s ?p ?o }", {"o": ox.Literal("c")}))] == [
+        ox.NamedNode("urn:a")]
