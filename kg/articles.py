@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from kg.errors import InputError
+from kg.html import html_to_text, looks_like_html
 from kg.model import Article, ArticleMeta
 
 MAX_ARTICLE_CHARS = int(os.environ.get("CPKG_MAX_ARTICLE_CHARS", 1_000_000))
@@ -33,12 +34,15 @@ def decode_article_bytes(data: bytes, *, source: str = "article") -> str:
 
 
 def check_article_text(text: str, *, source: str = "article") -> str:
-    if not text.strip():
-        raise InputError(f"{source}: empty article")
+    """The article's plain text: HTML pages are converted (see ``kg.html``); empty or huge refused."""
     if len(text) > MAX_ARTICLE_CHARS:
         raise InputError(
             f"{source}: {len(text):,} characters, over the limit of {MAX_ARTICLE_CHARS:,} (CPKG_MAX_ARTICLE_CHARS)"
         )
+    if looks_like_html(text):
+        text = html_to_text(text)
+    if not text.strip():
+        raise InputError(f"{source}: empty article")
     return text
 
 

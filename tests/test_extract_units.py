@@ -232,3 +232,20 @@ def test_relative_pronoun_speaker_is_the_noun_it_modifies(extractor):
     text = "Ted Cruz endorsed Donald Trump, who says he is honored by the support."
     claims = {c.content.text: c.speaker.label for c in claims_of(extractor, text) if c.speaker}
     assert claims["he is honored by the support"] == "Donald Trump"
+
+
+def test_html_pages_are_converted_to_text_before_extraction(extractor):
+    html = (
+        "<!DOCTYPE html><html><head><title>Floods</title><script>var x = '<p>not text</p>';</script></head>"
+        "<body><nav>Home | World</nav><article><h1>Floods</h1><p>The agency said the river was rising &amp; "
+        "<b>dangerous</b>.</p><p>Residents left.</p></article><footer>© Example</footer></body></html>"
+    )
+    article = article_from_text(html)
+    assert article.text == "Floods\n\nFloods\n\nThe agency said the river was rising & dangerous.\n\nResidents left."
+    (claim,) = claims_of(extractor, html)
+    assert claim.content.text == "the river was rising & dangerous"
+
+
+def test_prose_mentioning_a_tag_is_not_html():
+    text = "The agency said the <p> tag was misused."
+    assert article_from_text(text).text == text
