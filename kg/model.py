@@ -76,12 +76,13 @@ class Dateline:
 
 @dataclass(frozen=True)
 class Agent:
-    """A real-world speaker; ``key`` is stable across articles and names its IRI."""
+    """A real-world speaker; ``key`` is stable across articles, names its IRI and is its identity
+    (the aliases an article adds do not make it another agent)."""
 
     key: str
     label: str
     kind: AgentKind
-    aliases: tuple[str, ...] = ()
+    aliases: tuple[str, ...] = field(default=(), compare=False)
 
 
 @dataclass(frozen=True)

@@ -9,7 +9,7 @@ pronouns), certainty (verification markers, hedges), quantities, dates and facts
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from spacy.language import Language
 from spacy.tokens import Doc
@@ -108,10 +108,26 @@ class _ArticleReader:
         for n, claim in enumerate(claims, start=1):
             claim.id = f"c{n:02d}"
         self.extraction.claims = claims
+        self._name_agents()
         self.extraction.markers = [
             VerificationMarker(span, tuple(claim.id for claim in covered)) for span, covered in markers
         ]
         return self.extraction
+
+    def _name_agents(self) -> None:
+        """Give every agent object the names the whole article used for it."""
+        named = self.resolver.with_names
+        extraction = self.extraction
+        for claim in extraction.claims:
+            if claim.speaker is not None:
+                claim.speaker = named(claim.speaker)
+            if claim.role is not None and claim.role.organization is not None:
+                claim.role = replace(claim.role, organization=named(claim.role.organization))
+        extraction.org_relations = [
+            replace(r, subject=named(r.subject), object=named(r.object) if r.object else None)
+            for r in extraction.org_relations
+        ]
+        extraction.assessments = [replace(a, about=named(a.about)) for a in extraction.assessments]
 
     def _read_sentence(self, sentence: _Sentence) -> None:
         self._read_claims(sentence)

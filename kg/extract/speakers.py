@@ -9,7 +9,7 @@ Health Ministry" resolve to the agents named before. Agents known to the alias t
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import lru_cache
 from importlib.resources import files
 
@@ -93,6 +93,13 @@ class SpeakerResolver:
     def __init__(self, aliases: AliasTable) -> None:
         self.aliases = aliases
         self.seen: list[_Seen] = []
+        self.names: dict[str, set[str]] = {}
+
+    def with_names(self, agent: Agent) -> Agent:
+        """The agent with every name the article called it by among its aliases."""
+        names = set(agent.aliases) | self.names.get(agent.key, set())
+        names.discard(agent.label)
+        return replace(agent, aliases=tuple(sorted(names)))
 
     # -- registry ---------------------------------------------------------------------------
     def remember(self, agent: Agent, sentence: int, *, spoke: bool = True) -> Agent:
@@ -226,4 +233,7 @@ class SpeakerResolver:
         agent, honorific, title = found
         role = self.role_from(appositive, title, sentence) if agent.kind == "person" else None
         self.remember(agent, sentence)
+        if mention.root.pos_ != "PRON":
+            name = _text([t for t in _strip(list(mention)) if t.lower_ not in HONORIFICS])
+            self.names.setdefault(agent.key, set()).add(name)
         return ResolvedSpeaker(agent=agent, honorific=honorific, role=role)
