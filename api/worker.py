@@ -131,8 +131,7 @@ def execute(store: ox.Store, job: QueryJob) -> QueryReply:
             body = results.graph(items, media, job.prefixes)
         else:
             variables = [v.value for v in answer.variables]
-            rows = [[solution[i] for i in range(len(variables))] for solution in items]
-            body = results.bindings(variables, rows, media)
+            body = results.bindings(variables, items, media)  # a QuerySolution iterates its values
     except OSError as error:
         return QueryReply(500, body=f"query evaluation failed: {error}\n".encode())
     except (SyntaxError, ValueError, TypeError) as error:
@@ -279,14 +278,15 @@ class QueryPool:
         self.snapshots = snapshots
         self.queue_wait = queue_wait
         self._context = multiprocessing.get_context("spawn")
-        self._idle: asyncio.Queue[_Worker] | None = None
+        # LIFO: the most recently used worker (warm caches, fresh snapshot open) goes first.
+        self._idle: asyncio.LifoQueue[_Worker] | None = None
         self._all: set[_Worker] = set()
         self._closed = False
         self._tasks: set[asyncio.Task[None]] = set()
         self.killed = 0  # workers killed on timeout, for /health
 
     async def start(self) -> None:
-        self._idle = asyncio.Queue()
+        self._idle = asyncio.LifoQueue()
         workers = await asyncio.gather(*(asyncio.to_thread(_Worker, self._context) for _ in range(self.size)))
         for worker in workers:
             self._all.add(worker)

@@ -367,7 +367,7 @@ def main(argv: list[str] | None = None) -> int:
     finally:
         shutil.rmtree(work, ignore_errors=True)
 
-    print(f"\n{size:,} quads; median / p95 in ms ({args.repeat} runs; rdflib-endpoint {args.rdflib_repeat})")
+    print(f"\n{size:,} quads; median / p95 in ms (up to {args.repeat} runs; rdflib-endpoint {args.rdflib_repeat})")
     columns = ["a_pyoxigraph", "b_minimal_fastapi", "d_cpkg_serve", "c_rdflib_endpoint"]
     print("| query | " + " | ".join(columns) + " | cpkg / minimal |")
     print("|---" * (len(columns) + 2) + "|")

@@ -28,7 +28,7 @@ from selenium.webdriver.support.ui import WebDriverWait  # noqa: E402
 @pytest.fixture(scope="module")
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
     with live_server(tmp_path_factory.mktemp("page") / "store") as live:
-        live.update('INSERT DATA { GRAPH <http://example.org/g> { <http://example.org/a> <http://example.org/p> "yasgui-ok" } }')
+        live.update('INSERT DATA { GRAPH <urn:x:g> { <urn:x:a> <urn:x:p> "ok!" } }')
         yield live
 
 
@@ -56,13 +56,15 @@ def test_query_page(server: LiveServer, browser: Any) -> None:
     wait = WebDriverWait(browser, 30)
     wait.until(lambda d: d.find_elements(By.CSS_SELECTOR, ".yasgui .tabPanel, .yasgui .CodeMirror"))
     names = set(named_queries())
-    wait.until(lambda d: names <= {e.text.strip() for e in d.find_elements(By.CSS_SELECTOR, ".yasgui .tab a")})
+    wait.until(lambda d: names <= {e.get_attribute("textContent").strip()
+                                          for e in d.find_elements(By.CSS_SELECTOR, ".yasgui .tab a span")})
     browser.execute_script(
-        "const y = window.__cpkgYasgui; const tab = y.addTab(true, {name: 'check'});"
-        "y.getTab(tab.getId ? tab.getId() : tab).getYasqe().setValue('SELECT ?o WHERE { ?s ?p ?o }');"
-        "y.getTab().query();"
+        "const y = window.__cpkgYasgui;"
+        "y.addTab(true, {name: 'check', yasqe: {value: 'SELECT ?o WHERE { ?s ?p ?o }'}});"
     )
-    wait.until(lambda d: "yasgui-ok" in d.find_element(By.CSS_SELECTOR, ".yasgui").text)
+    wait.until(lambda d: d.execute_script("return !!window.__cpkgYasgui.getTab().getYasqe()"))
+    browser.execute_script("window.__cpkgYasgui.getTab().query();")
+    wait.until(lambda d: "ok!" in d.find_element(By.CSS_SELECTOR, ".yasgui").text)
     severe = [e["message"] for e in browser.get_log("browser")
               if e["level"] == "SEVERE" and "favicon.ico" not in e["message"]]
     assert severe == []

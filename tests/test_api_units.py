@@ -119,3 +119,35 @@ def test_protocol_errors_in_process() -> None:
         assert client.get("/sparql", params={"query": "ASK {}", "timeout": "-1"}).status_code == 400
         assert client.get("/sparql", headers={"Accept": "application/pdf"}).status_code == 406
         assert client.get("/queries").status_code == 200
+
+
+def test_select_serializations_match_pyoxigraph() -> None:
+    import json
+
+    import pyoxigraph as ox
+
+    from api.worker import QueryJob, execute
+
+    store = ox.Store()
+    g = ox.NamedNode("http://example.org/g")
+    for i, obj in enumerate([
+        ox.Literal('quote " back\\slash\nnew\tline ünï 🙂'),
+        ox.Literal("hallo", language="de"),
+        ox.Literal("3", datatype=ox.NamedNode("http://www.w3.org/2001/XMLSchema#integer")),
+        ox.BlankNode("b1"),
+        ox.NamedNode("http://example.org/o?x=1&y=%3C2%3E"),
+    ]):
+        store.add(ox.Quad(ox.NamedNode(f"http://example.org/s{i}"), ox.NamedNode("http://example.org/p"), obj, g))
+    query = "SELECT ?s ?o ?none WHERE { ?s ?p ?o OPTIONAL { ?s <http://nope> ?none } } ORDER BY ?s"
+    for media, fmt in (("json", ox.QueryResultsFormat.JSON), ("xml", ox.QueryResultsFormat.XML),
+                       ("csv", ox.QueryResultsFormat.CSV), ("tsv", ox.QueryResultsFormat.TSV)):
+        ours = execute(store, QueryJob(query=query, fmt=media, union_default=True)).body
+        native = store.query(query, use_default_graph_as_union=True).serialize(format=fmt)
+        if media == "json":
+            assert json.loads(ours) == json.loads(native)
+        elif media == "csv":
+            assert ours.decode().splitlines() == native.decode().splitlines()
+        else:
+            parsed = [[str(t) for t in s] for s in ox.parse_query_results(ours, format=fmt)]
+            expected = [[str(t) for t in s] for s in ox.parse_query_results(native, format=fmt)]
+            assert parsed == expected and len(parsed) == 5

@@ -17,9 +17,8 @@
           return yasgui.getTab(id).getName() === named.name;
         });
         if (existing) { return; }
-        var tab = yasgui.addTab(false, { name: named.name, yasqe: { value: named.query },
-                                         requestConfig: { endpoint: endpoint } });
-        if (tab && tab.setQuery) { tab.setQuery(named.query); }
+        yasgui.addTab(false, { name: named.name, yasqe: { value: named.query },
+                               requestConfig: { endpoint: endpoint } });
       });
     });
 }());
