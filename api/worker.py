@@ -23,6 +23,7 @@ import itertools
 import multiprocessing
 import multiprocessing.connection
 import os
+import re
 import shutil
 import tempfile
 import threading
@@ -81,8 +82,24 @@ def graph_term(iri: str) -> ox.NamedNode | ox.DefaultGraph:
     return ox.DefaultGraph() if iri == "" else ox.NamedNode(iri)
 
 
+# SERVICE would make the server send HTTP requests anywhere (SSRF): refused before parsing.
+_SKIPPED = re.compile(r'<[^<>"{}|^`\\\s]*>|"""[\s\S]*?"""|\'\'\'[\s\S]*?\'\'\'|"(?:[^"\\\n]|\\.)*"'
+                      r"|'(?:[^'\\\n]|\\.)*'|#[^\n]*")
+_SERVICE = re.compile(r"(?<![\w?$:.-])SERVICE(?![\w:-])", re.IGNORECASE)
+_ESCAPE = re.compile(r"\\u([0-9A-Fa-f]{4})|\\U([0-9A-Fa-f]{8})")
+
+
+def uses_service(query: str) -> bool:
+    """Whether the query has the SERVICE keyword (outside IRIs, strings and comments; also
+    after \\u escapes are decoded). False positives only refuse a query; none slip through."""
+    decoded = _ESCAPE.sub(lambda m: chr(int(m.group(1) or m.group(2), 16)), query)
+    return any(_SERVICE.search(_SKIPPED.sub(" ", text)) for text in (query, decoded))
+
+
 def execute(store: ox.Store, job: QueryJob) -> QueryReply:
     """Run one query and serialize it; errors become replies, never exceptions."""
+    if uses_service(job.query):
+        return QueryReply(400, body=b"SERVICE (federated query) is not allowed on this endpoint\n")
     kwargs: dict[str, Any] = {"base_iri": job.base_iri}
     if job.default_graph is not None or job.named_graphs is not None:
         kwargs["default_graph"] = [graph_term(g) for g in job.default_graph or []]

@@ -17,6 +17,9 @@ from kg.model import Article, ArticleMeta
 MAX_ARTICLE_CHARS = int(os.environ.get("CPKG_MAX_ARTICLE_CHARS", 1_000_000))
 _META_FIELDS = {f.name for f in fields(ArticleMeta)}
 _ID_UNSAFE = re.compile(r"[^A-Za-z0-9._-]+")
+# A character that is neither white space nor an invisible format character (zero-width space,
+# joiners, BOM, direction marks): an article with none of these is empty.
+_VISIBLE = re.compile(r"[^\s\u00ad\u061c\u180e\u200b-\u200f\u202a-\u202e\u2060-\u206f\ufeff]")
 
 
 def decode_article_bytes(data: bytes, *, source: str = "article") -> str:
@@ -41,7 +44,7 @@ def check_article_text(text: str, *, source: str = "article") -> str:
         )
     if looks_like_html(text):
         text = html_to_text(text)
-    if not text.strip():
+    if not text.strip() or not _VISIBLE.search(text):
         raise InputError(f"{source}: empty article")
     return text
 
