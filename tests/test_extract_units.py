@@ -211,9 +211,26 @@ news_like = (
 )
 
 
+long_sentence = st.integers(min_value=100, max_value=600).map(
+    lambda n: "The minister said " + " and ".join(f"{i} people were hurt" for i in range(n)) + "."
+)
+no_punctuation = (
+    st.lists(
+        st.sampled_from(["officials", "said", "he", "the", "army", "told", "9,000", "\n"]), min_size=1, max_size=200
+    )
+    .map(" ".join)
+    .filter(lambda t: t.strip())
+)
+
+
 @settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
-@given(text=st.one_of(hostile_text, news_like))
+@given(text=st.one_of(hostile_text, news_like, long_sentence, no_punctuation))
 @example(text="The report could not be independently confirmed. It said.")
+@example(text="1 2 3 4 5 6 7 8 9 10 11 12")
+@example(
+    text="\u05d4\u05e9\u05e8 \u05d0\u05de\u05e8 \u05db\u05d9 9,000 \u05e0\u05d4\u05e8\u05d2\u05d5."
+    "\r\n\tHe said \u200b“it"
+)
 def test_extraction_never_crashes_every_span_lies_in_the_text_and_the_graph_conforms(extractor, text):
     extraction = extractor.extract(article_from_text(text))
     for claim in extraction.claims:
