@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import itertools
 import sys
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Literal
+
+from tqdm import tqdm
 
 from kg.articles import load_article
 from kg.errors import InputError, ValidationError
@@ -83,42 +86,63 @@ class Ingestor:
             return IngestResult(article.id, "unchanged")
         return self.store_extraction(self.extractor.extract(article))
 
-    def ingest_articles(self, articles: Iterable[Article], *, force: bool = False) -> Iterator[IngestResult]:
-        """Ingest many articles; an invalid one is reported (status ``invalid``) and the rest go on."""
-        pending: list[Article] = []
-        for article in articles:
-            if not force and self.is_unchanged(article):
-                yield IngestResult(article.id, "unchanged")
-            else:
-                pending.append(article)
-        if not pending:
+    def ingest_articles(
+        self, articles: Iterable[Article], *, force: bool = False, n_process: int = 1
+    ) -> Iterator[IngestResult]:
+        """Ingest many articles as a stream; an invalid one is reported (status ``invalid``) and the
+        rest go on. Unchanged articles are reported without being parsed."""
+        skipped: list[IngestResult] = []
+
+        def changed() -> Iterator[Article]:
+            for article in articles:
+                if not force and self.is_unchanged(article):
+                    skipped.append(IngestResult(article.id, "unchanged"))
+                else:
+                    yield article
+
+        stream = changed()
+        first = next(stream, None)
+        yield from _drain(skipped)
+        if first is None:
             return
-        for extraction in self.extractor.extract_many(pending):
+        for extraction in self.extractor.extract_many(itertools.chain([first], stream), n_process=n_process):
+            yield from _drain(skipped)
             try:
                 yield self.store_extraction(extraction)
             except ValidationError as error:
                 yield IngestResult(extraction.article.id, "invalid", report=str(error))
+        yield from _drain(skipped)
 
     def ingest_paths(
-        self, paths: Iterable[str | Path], *, progress: bool = True, force: bool = False
+        self, paths: Iterable[str | Path], *, progress: bool = True, force: bool = False, n_process: int = 1
     ) -> list[IngestResult]:
         """Ingest the ``*.txt`` files given or found in folders, with a progress bar (articles/s)."""
         files = article_paths(paths)
-        results: list[IngestResult] = []
-        from tqdm import tqdm
+        unreadable: list[IngestResult] = []
 
+        def readable() -> Iterator[Article]:
+            for path in files:
+                try:
+                    yield load_article(path)
+                except InputError as error:
+                    # One unreadable file is reported; the others are still ingested.
+                    unreadable.append(IngestResult(path.stem, "invalid", report=str(error)))
+
+        results: list[IngestResult] = []
         with tqdm(total=len(files), unit="article", disable=not progress, file=sys.stderr) as bar:
-            for start in range(0, len(files), 16):
-                articles = []
-                for path in files[start : start + 16]:
-                    try:
-                        articles.append(load_article(path))
-                    except InputError as error:
-                        # One unreadable file is reported; the others are still ingested.
-                        results.append(IngestResult(path.stem, "invalid", report=str(error)))
-                        bar.update(1)
-                for result in self.ingest_articles(articles, force=force):
-                    results.append(result)
+            for result in self.ingest_articles(readable(), force=force, n_process=n_process):
+                for done in [*_drain(unreadable), result]:
+                    results.append(done)
                     bar.update(1)
-                    bar.set_postfix_str(f"{result.article_id}: {result.status}", refresh=False)
+                    bar.set_postfix_str(f"{done.article_id}: {done.status}", refresh=False)
+            for done in _drain(unreadable):
+                results.append(done)
+                bar.update(1)
         return results
+
+
+def _drain(pending: list[IngestResult]) -> list[IngestResult]:
+    """Take the results collected so far out of ``pending``."""
+    taken = pending[:]
+    pending.clear()
+    return taken

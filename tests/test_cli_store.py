@@ -147,3 +147,19 @@ def test_demo_subprocess(tmp_path):
     assert "Not independently confirmed:" in out and "Israel Defense Forces" in out
     assert "Ashraf al-Qudra — spokesperson, Health Ministry (Gaza)" in out
     assert "Figures that disagree across sources:" in out and "3,760" in out
+
+
+def test_ingest_with_two_processes_stores_what_one_process_stores(tmp_path, capsys):
+    folder = tmp_path / "articles"
+    folder.mkdir()
+    seed = SEED.read_text(encoding="utf-8")
+    for n in range(3):
+        (folder / f"copy{n}.txt").write_text(seed + f"\n\nThe agency said {n + 2} more trucks arrived.", "utf-8")
+    counts = []
+    for processes in ("1", "2"):
+        store = tmp_path / f"store{processes}"
+        assert main(["ingest", str(folder), "--store", str(store), "--quiet", "--processes", processes]) == 0
+        assert "3 stored (117 claims)" in capsys.readouterr().out
+        assert main(["query", "--named", "articles", "--store", str(store), "--format", "json"]) == 0
+        counts.append(capsys.readouterr().out)
+    assert counts[0] == counts[1]

@@ -22,13 +22,18 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     add_store_argument(parser)
     parser.add_argument("--force", action="store_true", help="re-ingest articles whose text is unchanged")
     parser.add_argument("--quiet", action="store_true", help="no progress bar")
+    parser.add_argument(
+        "--processes", type=int, default=1, metavar="N", help="parse with N processes (spaCy n_process; default 1)"
+    )
     parser.set_defaults(func=run)
 
 
 def run(args: argparse.Namespace) -> int:
     store = open_store(args.store)
     try:
-        results = Ingestor(store).ingest_paths(args.paths, progress=not args.quiet, force=args.force)
+        results = Ingestor(store).ingest_paths(
+            args.paths, progress=not args.quiet, force=args.force, n_process=args.processes
+        )
         counts = {status: sum(r.status == status for r in results) for status in ("stored", "unchanged", "invalid")}
         for result in results:
             if result.status == "invalid":

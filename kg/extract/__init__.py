@@ -62,9 +62,9 @@ class Extractor:
     def extract_many(
         self, articles: Iterable[Article], *, n_process: int = 1, batch_size: int = 16
     ) -> Iterator[Extraction]:
-        pending = list(articles)
-        docs = self.nlp.pipe((a.text for a in pending), n_process=n_process, batch_size=batch_size)
-        for article, doc in zip(pending, docs, strict=True):
+        """Stream articles through ``nlp.pipe``; with ``n_process`` > 1, parsing runs in processes."""
+        pairs = ((article.text, article) for article in articles)
+        for doc, article in self.nlp.pipe(pairs, as_tuples=True, n_process=n_process, batch_size=batch_size):
             yield self.from_doc(article, doc)
 
     def from_doc(self, article: Article, doc: Doc) -> Extraction:
