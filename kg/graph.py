@@ -302,7 +302,9 @@ class _Builder:
         self.add(attribution, CP.affiliation, org)
         self.add(speaker, PROV.actedOnBehalfOf, org)
         self.add(speaker, ORG.memberOf, org)
-        membership = URIRef(f"{ID}membership/{slug(claim.speaker.key)}/{slug(role.organization.key)}")
+        # Scoped to the claim: each article states its own membership. A shared IRI would put the
+        # same triples in many article graphs, and a union-graph query multiplies such duplicates.
+        membership = URIRef(f"{node}/membership")
         self.add(membership, RDF.type, ORG.Membership)
         self.add(membership, ORG.member, speaker)
         self.add(membership, ORG.organization, org)
@@ -310,8 +312,9 @@ class _Builder:
         if role.title:
             org_role = URIRef(f"{ID}role/{slug(role.title)}")
             self.add(membership, ORG.role, org_role)
-            self.add(org_role, RDF.type, ORG.Role)
-            self.add(org_role, RDFS.label, Literal(role.title))
+            # Role concepts are shared across articles, so they live once, in the agents graph.
+            self.agents_graph.add((org_role, RDF.type, ORG.Role))
+            self.agents_graph.add((org_role, RDFS.label, Literal(role.title)))
 
     def markers(self) -> None:
         for index, marker in enumerate(self.extraction.markers, 1):
