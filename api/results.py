@@ -1,15 +1,22 @@
 """Serialize query results to the SPARQL result formats and RDF syntaxes.
 
-Runs inside query workers: rows are collected up to the row limit first (so an oversized
-result is an explicit error, never a silent truncation), then written out here.
+Runs inside query workers. SELECT results are written by pyoxigraph's own (Rust) serializer
+into a `RowCounter`, which counts the rows from the bytes as they arrive and stops the
+serializer as soon as the result may pass the row limit, so an oversized result is an explicit
+error (or an explicit truncation), never a silent one, and never built whole in memory. When
+the bytes cannot settle the count, the caller counts in Python instead (`bindings`): rows are
+collected up to the row limit first, then written out here.
 """
 
 from __future__ import annotations
 
 import csv
 import io
+import itertools
 import json
+import re
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 from json.encoder import encode_basestring as _enc  # type: ignore[attr-defined]
 from xml.sax.saxutils import escape, quoteattr
 
@@ -170,3 +177,138 @@ def graph(triples: list[ox.Triple], media: str, prefixes: dict[str, str] | None 
     if prefixes and fmt in (ox.RdfFormat.TURTLE, ox.RdfFormat.TRIG, ox.RdfFormat.RDF_XML):
         kwargs["prefixes"] = prefixes
     return ox.serialize(items, format=fmt, **kwargs) or b""
+
+
+# ---- native SELECT serialization with the row limit -------------------------------------------
+
+# CSV stays with `bindings`: pyoxigraph 0.5 leaves commas in triple terms unquoted, and a
+# quoted CSV value may hold line breaks, so its bytes could not settle the count anyway.
+NATIVE_FORMATS: dict[str, ox.QueryResultsFormat] = {
+    "application/sparql-results+json": ox.QueryResultsFormat.JSON,
+    "application/json": ox.QueryResultsFormat.JSON,
+    "application/sparql-results+xml": ox.QueryResultsFormat.XML,
+    "application/xml": ox.QueryResultsFormat.XML,
+    "text/tab-separated-values": ox.QueryResultsFormat.TSV,
+}
+
+
+class RowLimitReached(Exception):
+    """Raised from `RowCounter.write` to stop pyoxigraph's serializer."""
+
+
+@dataclass(frozen=True)
+class RowMarks:
+    """How rows show in one result format's bytes, as pyoxigraph 0.5 writes them.
+
+    Three bounds, from cheapest to exact, each used only when the cheaper one cannot clear
+    the row limit:
+    - `min_bytes`: no row (with its separator) is shorter, so rows <= bytes // min_bytes;
+    - `byte`: one byte that every row holds at least `per_row` times, so
+      rows <= (count(byte) + offset) // per_row;
+    - `exact`: byte strings each of which marks exactly one row and never occurs inside a
+      value, and `loose`: byte strings each of which marks at most one row but may also occur
+      inside a value. Every row has one exact mark or a loose one, so rows lie between
+      (exact marks + exact_offset) and that plus (loose marks).
+    A truncated result ends where exact mark number `limit` (counting from 0) starts: the
+    start of row limit + 1 (JSON, XML) or the line break that ends row limit (TSV); `tail`
+    closes it."""
+
+    min_bytes: int
+    byte: bytes
+    per_row: int
+    offset: int
+    exact: tuple[bytes, ...]
+    exact_offset: int
+    loose: tuple[bytes, ...]
+    tail: bytes
+
+
+def row_marks(fmt: ox.QueryResultsFormat, variables: list[str]) -> RowMarks:
+    if fmt == ox.QueryResultsFormat.JSON:
+        # `{"head":…,"results":{"bindings":[ROW,ROW]}}`. A non-empty row starts `[{"var":{` or
+        # `,{"var":{` with its first bound variable: the `"` after `{` cannot close a string (a
+        # name follows it), so neither brace is inside a value. An empty row is `{}`, which a
+        # literal may also hold. Three `{` are not rows: the top object, head and results.
+        names = [_enc(v).encode() for v in variables]
+        exact = tuple(lead + b"{" + name + b":{" for name in names for lead in (b"[", b","))
+        return RowMarks(3, b"{", 1, -3, exact, 0, (b"{}",), b"]}}")
+    if fmt == ox.QueryResultsFormat.XML:
+        # `<` is always escaped inside values; a row is at least `<result></result>`; the one
+        # `<results>` tag is not a row.
+        return RowMarks(17, b"<", 2, 0, (b"<result>", b"<result/>"), 0, (), b"</results></sparql>")
+    if fmt == ox.QueryResultsFormat.TSV:
+        # One line per row after the header line; values escape their line breaks.
+        return RowMarks(1, b"\n", 1, -1, (b"\n",), -1, (), b"\n")
+    raise ValueError(f"no row marks for {fmt}")
+
+
+class RowCounter:
+    """A binary sink for `QuerySolutions.serialize` that keeps the bytes and bounds the rows
+    in them as each chunk arrives. Once the rows may exceed `limit`, `write` raises
+    `RowLimitReached`, which stops the serializer (and the query) one buffer later at most."""
+
+    def __init__(self, marks: RowMarks, limit: int) -> None:
+        self.marks = marks
+        self.limit = limit
+        self.buffer = bytearray()
+        self.bytes_seen = 0  # how much of the buffer `byte` has been counted in
+        self.bytes_found = 0
+        self.precise = False
+        self.sure = marks.exact_offset
+        self.maybe = 0
+        self.stopped = False
+
+    def write(self, data: bytes) -> int:
+        if self.stopped:  # the serializer flushes once more while unwinding
+            return len(data)
+        start = len(self.buffer)
+        self.buffer += data
+        buffer, marks = self.buffer, self.marks
+        if not self.precise:
+            if len(buffer) <= self.limit * marks.min_bytes:
+                return len(data)
+            self.bytes_found += buffer.count(marks.byte, self.bytes_seen)
+            self.bytes_seen = len(buffer)
+            if (self.bytes_found + marks.offset) // marks.per_row <= self.limit:
+                return len(data)
+            self.precise, start = True, 0
+        # A mark that ends in the new bytes starts at most len(mark) - 1 bytes before them.
+        for mark in marks.exact:
+            self.sure += buffer.count(mark, max(0, start - len(mark) + 1))
+        for mark in marks.loose:
+            self.maybe += buffer.count(mark, max(0, start - len(mark) + 1))
+        if self.sure + self.maybe > self.limit:
+            self.stopped = True
+            raise RowLimitReached
+        return len(data)
+
+    def flush(self) -> None:
+        return None
+
+    def truncated(self) -> bytes:
+        """The first `limit` rows, closed; only once `sure` > limit and `maybe` == 0."""
+        marks = re.compile(b"|".join(re.escape(mark) for mark in self.marks.exact))
+        match = next(itertools.islice(marks.finditer(self.buffer), self.limit, None))
+        return bytes(self.buffer[: match.start()]) + self.marks.tail
+
+
+@dataclass
+class Counted:
+    body: bytes  # the whole result, or its first `limit` rows when `over` and truncating
+    over: bool  # the result has more than `limit` rows (triples)
+
+
+def solutions(answer: ox.QuerySolutions, media: str, limit: int, truncate: bool) -> Counted | None:
+    """Serialize SELECT results natively (`media` in NATIVE_FORMATS) with the row limit.
+    None: the bytes could not settle whether the limit was passed (values that look like
+    empty JSON rows); the caller must run the query again and count in Python. `answer` is
+    consumed either way."""
+    fmt = NATIVE_FORMATS[media]
+    counter = RowCounter(row_marks(fmt, [v.value for v in answer.variables]), limit)
+    try:
+        answer.serialize(counter, format=fmt)
+    except RowLimitReached:
+        if counter.sure <= limit or (truncate and counter.maybe):
+            return None
+        return Counted(counter.truncated() if truncate else b"", True)
+    return Counted(bytes(counter.buffer), False)

@@ -87,13 +87,17 @@ _SKIPPED = re.compile(r'<[^<>"{}|^`\\\s]*>|"""[\s\S]*?"""|\'\'\'[\s\S]*?\'\'\'|"
                       r"|'(?:[^'\\\n]|\\.)*'|#[^\n]*")
 _SERVICE = re.compile(r"(?<![\w?$:.-])SERVICE(?![\w:-])", re.IGNORECASE)
 _ESCAPE = re.compile(r"\\u([0-9A-Fa-f]{4})|\\U([0-9A-Fa-f]{8})")
+# Cheap pre-check: `_SERVICE` can only match text holding these letters in a row (blanking
+# IRIs, strings and comments inserts spaces, so it never joins letters into the word).
+_WORD = re.compile("SERVICE", re.IGNORECASE)
 
 
 def uses_service(query: str) -> bool:
     """Whether the query has the SERVICE keyword (outside IRIs, strings and comments; also
     after \\u escapes are decoded). False positives only refuse a query; none slip through."""
     decoded = _ESCAPE.sub(lambda m: chr(int(m.group(1) or m.group(2), 16)), query)
-    return any(_SERVICE.search(_SKIPPED.sub(" ", text)) for text in (query, decoded))
+    texts = (query,) if decoded == query else (query, decoded)
+    return any(_WORD.search(text) and _SERVICE.search(_SKIPPED.sub(" ", text)) for text in texts)
 
 
 def execute(store: ox.Store, job: QueryJob) -> QueryReply:
@@ -131,30 +135,42 @@ def execute(store: ox.Store, job: QueryJob) -> QueryReply:
     try:
         if kind == "boolean":
             return QueryReply(200, media, results.boolean(bool(answer), media), headers)
-        items = list(itertools.islice(answer, job.row_limit + 1))
-        if len(items) > job.row_limit:
-            if not job.truncate:
-                unit = "triples" if kind == "graph" else "rows"
-                message = (
-                    f"row limit exceeded: the result has more than {job.row_limit} {unit}. "
-                    "Add LIMIT/OFFSET to page through it, or pass truncate=true to get the first "
-                    f"{job.row_limit} {unit} with the header X-Row-Limit-Exceeded: true.\n"
-                )
-                headers["X-Row-Limit-Exceeded"] = "true"
-                return QueryReply(422, body=message.encode(), headers=headers)
-            items = items[: job.row_limit]
-            headers["X-Row-Limit-Exceeded"] = "true"
-        if kind == "graph":
-            body = results.graph(items, media, job.prefixes)
+        if kind == "bindings" and media in results.NATIVE_FORMATS:
+            counted = results.solutions(answer, media, job.row_limit, job.truncate)
+            if counted is None:  # the bytes could not settle the count: count in Python
+                answer = store.query(job.query, **kwargs)
+                counted = _collected(answer, kind, media, job)
         else:
-            variables = [v.value for v in answer.variables]
-            body = results.bindings(variables, items, media)  # a QuerySolution iterates its values
+            counted = _collected(answer, kind, media, job)
     except OSError as error:
         return QueryReply(500, body=f"query evaluation failed: {error}\n".encode())
     except (SyntaxError, ValueError, TypeError) as error:
         return QueryReply(400, body=f"query evaluation failed: {error}\n".encode())
+    if counted.over:
+        headers["X-Row-Limit-Exceeded"] = "true"
+        if not job.truncate:
+            unit = "triples" if kind == "graph" else "rows"
+            message = (
+                f"row limit exceeded: the result has more than {job.row_limit} {unit}. "
+                "Add LIMIT/OFFSET to page through it, or pass truncate=true to get the first "
+                f"{job.row_limit} {unit} with the header X-Row-Limit-Exceeded: true.\n"
+            )
+            return QueryReply(422, body=message.encode(), headers=headers)
     charset = "; charset=utf-8" if not media.endswith("+json") or media == "application/ld+json" else ""
-    return QueryReply(200, media + charset, body, headers)
+    return QueryReply(200, media + charset, counted.body, headers)
+
+
+def _collected(answer: Any, kind: str, media: str, job: QueryJob) -> results.Counted:
+    """Count in Python: collect up to row_limit + 1 rows (triples), then serialize them."""
+    items = list(itertools.islice(answer, job.row_limit + 1))
+    over = len(items) > job.row_limit
+    if over and not job.truncate:
+        return results.Counted(b"", True)
+    items = items[: job.row_limit]
+    if kind == "graph":
+        return results.Counted(results.graph(items, media, job.prefixes), over)
+    variables = [v.value for v in answer.variables]
+    return results.Counted(results.bindings(variables, items, media), over)  # a QuerySolution iterates its values
 
 
 def worker_main(conn: multiprocessing.connection.Connection) -> None:
@@ -177,7 +193,9 @@ def worker_main(conn: multiprocessing.connection.Connection) -> None:
         except Exception as error:  # a worker must answer, whatever happens
             reply = QueryReply(500, body=f"query worker error: {type(error).__name__}: {error}\n".encode())
         try:
-            conn.send(reply)
+            # The body goes as raw bytes, not inside the pickle: no extra copies of a large result.
+            conn.send((reply.status, reply.media, reply.headers))
+            conn.send_bytes(reply.body)
         except (BrokenPipeError, OSError):
             return
 
@@ -326,7 +344,9 @@ class QueryPool:
         if self._idle is None:
             raise RuntimeError("query pool not started")
         try:
-            worker = await asyncio.wait_for(self._idle.get(), self.queue_wait)
+            # A free worker is taken at once, without the task that wait_for wraps get() in.
+            worker = self._idle.get_nowait() if not self._idle.empty() else (
+                await asyncio.wait_for(self._idle.get(), self.queue_wait))
         except TimeoutError:
             raise Busy from None
         snapshot = None
@@ -348,7 +368,8 @@ class QueryPool:
             finally:
                 loop.remove_reader(fd)
             try:
-                reply: QueryReply = worker.conn.recv()
+                status, media, headers = worker.conn.recv()
+                reply = QueryReply(status, media, worker.conn.recv_bytes(), headers)
             except (EOFError, OSError):
                 raise WorkerCrashed from None
             healthy = True
