@@ -6,8 +6,6 @@ article ingested. Skips with a clear message when Chromium, its driver or Seleni
 from __future__ import annotations
 
 import json
-import os
-import shutil
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -26,19 +24,7 @@ SEED = ROOT / "seeds" / "000_7ca092153d92ac16.txt"
 GOLD = json.loads((ROOT / "tests" / "data" / "000_7ca092153d92ac16.gold.json").read_text(encoding="utf-8"))
 ARTICLE = "000_7ca092153d92ac16"
 ARTIFACTS = ROOT / "test-artifacts"
-CHROMIUM = os.environ.get("CPKG_CHROMIUM", "/usr/bin/chromium")
-CHROMEDRIVER = os.environ.get("CPKG_CHROMEDRIVER") or shutil.which("chromedriver") or "/usr/bin/chromedriver"
-FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-         "--disable-component-update", "--disable-sync", "--no-first-run", "--window-size=1400,1000"]
-
-webdriver = pytest.importorskip("selenium.webdriver", reason="Selenium is not installed (pip install selenium)")
-if not Path(CHROMIUM).exists():
-    pytest.skip(f"Chromium not found at {CHROMIUM} (apt-get install chromium; see .ci/install-browser)",
-                allow_module_level=True)
-if not Path(CHROMEDRIVER).exists():
-    pytest.skip(f"chromedriver not found at {CHROMEDRIVER} (apt-get install chromium-driver)", allow_module_level=True)
-
-from selenium.webdriver.chrome.service import Service  # noqa: E402
+from browser import chromium  # noqa: E402  (skips this module when Chromium is missing)
 from selenium.webdriver.common.by import By  # noqa: E402
 from selenium.webdriver.support.ui import WebDriverWait  # noqa: E402
 
@@ -53,18 +39,8 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
 
 @pytest.fixture(scope="module")
 def browser() -> Iterator[Any]:
-    os.environ.setdefault("SE_OFFLINE", "true")  # Selenium Manager must not download anything
-    options = webdriver.ChromeOptions()
-    options.binary_location = CHROMIUM
-    for flag in FLAGS:
-        options.add_argument(flag)
-    options.set_capability("goog:loggingPrefs", {"browser": "ALL"})
-    driver = webdriver.Chrome(service=Service(CHROMEDRIVER), options=options)
-    driver.set_page_load_timeout(60)
-    try:
+    with chromium() as driver:
         yield driver
-    finally:
-        driver.quit()
 
 
 def shot(browser: Any, name: str) -> Path:
