@@ -22,6 +22,8 @@ from xml.sax.saxutils import escape, quoteattr
 
 import pyoxigraph as ox
 
+from kg.queries import term_to_json
+
 XSD_STRING = "http://www.w3.org/2001/XMLSchema#string"
 RDF_LANG_STRING = "http://www.w3.org/1999/02/22-rdf-syntax-ns#langString"
 RDF_DIR_LANG_STRING = "http://www.w3.org/1999/02/22-rdf-syntax-ns#dirLangString"
@@ -40,32 +42,8 @@ QUAD_FORMATS = {"application/n-quads", "application/trig"}
 Row = Sequence[object | None]
 
 
-def term_json(term: object) -> dict[str, object]:
-    if isinstance(term, ox.NamedNode):
-        return {"type": "uri", "value": term.value}
-    if isinstance(term, ox.BlankNode):
-        return {"type": "bnode", "value": term.value}
-    if isinstance(term, ox.Literal):
-        out: dict[str, object] = {"type": "literal", "value": term.value}
-        if term.language:
-            out["xml:lang"] = term.language
-        elif term.datatype.value != XSD_STRING:
-            out["datatype"] = term.datatype.value
-        return out
-    if isinstance(term, ox.Triple):
-        return {
-            "type": "triple",
-            "value": {
-                "subject": term_json(term.subject),
-                "predicate": term_json(term.predicate),
-                "object": term_json(term.object),
-            },
-        }
-    raise TypeError(f"unexpected RDF term {term!r}")
-
-
 def term_json_text(term: object) -> str:
-    """`term_json` written straight to JSON text (the hot path of SELECT results)."""
+    """`term_to_json` written straight to JSON text (the hot path of SELECT results)."""
     cls = term.__class__
     if cls is ox.NamedNode:
         return '{"type":"uri","value":' + _enc(term.value) + "}"  # type: ignore[attr-defined]
@@ -79,7 +57,7 @@ def term_json_text(term: object) -> str:
         return '{"type":"literal","value":' + value + ',"datatype":' + _enc(datatype) + "}"
     if cls is ox.BlankNode:
         return '{"type":"bnode","value":' + _enc(term.value) + "}"  # type: ignore[attr-defined]
-    return json.dumps(term_json(term), ensure_ascii=False, separators=(",", ":"))
+    return json.dumps(term_to_json(term), ensure_ascii=False, separators=(",", ":"))
 
 
 def term_xml(term: object) -> str:

@@ -203,19 +203,23 @@ def _cell(term: Any) -> str:
     return str(value)
 
 
-def _json_term(term: Any) -> dict[str, str]:
+def term_to_json(term: Any) -> dict[str, object]:
+    """An RDF term in the SPARQL 1.1 Query Results JSON format (RDF-star triples included)."""
     if isinstance(term, ox.NamedNode):
         return {"type": "uri", "value": term.value}
     if isinstance(term, ox.BlankNode):
         return {"type": "bnode", "value": term.value}
     if isinstance(term, ox.Literal):
-        data = {"type": "literal", "value": term.value}
+        data: dict[str, object] = {"type": "literal", "value": term.value}
         if term.language:
             data["xml:lang"] = term.language
         elif term.datatype.value != _XSD + "string":
             data["datatype"] = term.datatype.value
         return data
-    return {"type": "literal", "value": str(term)}
+    if isinstance(term, ox.Triple):
+        parts = {"subject": term.subject, "predicate": term.predicate, "object": term.object}
+        return {"type": "triple", "value": {k: term_to_json(v) for k, v in parts.items()}}
+    raise TypeError(f"unexpected RDF term {term!r}")
 
 
 def format_result(result: QueryResult, fmt: str = "table", *, width: int = 60) -> str:
@@ -228,7 +232,7 @@ def format_result(result: QueryResult, fmt: str = "table", *, width: int = 60) -
         return ox.serialize(result.triples, format=ox.RdfFormat.N_TRIPLES).decode("utf-8")
     if fmt == "json":
         bindings = [
-            {c: _json_term(t) for c, t in zip(result.columns, row, strict=True) if t is not None}
+            {c: term_to_json(t) for c, t in zip(result.columns, row, strict=True) if t is not None}
             for row in result.rows
         ]
         return json.dumps({"head": {"vars": result.columns}, "results": {"bindings": bindings}}, indent=2)
