@@ -15,7 +15,6 @@ from kg.model import Span
 from kg.pipeline import Ingestor
 from kg.store import Store, open_store
 from kg.store.oxigraph import OxigraphStore
-from kg.validate import validate_store
 
 WHEN = dt.datetime(2024, 1, 1, tzinfo=dt.UTC)
 CLAIMS_Q = "SELECT ?id WHERE { ?c a <https://schema.org/Claim> ; <https://schema.org/identifier> ?id } ORDER BY ?id"
@@ -29,22 +28,6 @@ def put(store: Store, extraction) -> int:
     article = extraction.article
     return store.replace_article(article.id, extraction_to_dataset(extraction, generated_at=WHEN),
                                  article.content_hash)
-
-
-def test_store_interface_and_hash():
-    store = open_store(memory=True)
-    assert isinstance(store, Store)
-    ex = seed_extraction()
-    assert store.article_hash(ex.article.id) is None
-    triples = put(store, ex)
-    assert triples > 100
-    assert store.article_ids() == [ex.article.id]
-    assert store.article_hash(ex.article.id) == ex.article.content_hash
-    assert "c13" in claim_ids(store)
-    count = store.triple_count()
-    put(store, ex)  # idempotent
-    assert store.triple_count() == count
-    assert validate_store(store)[ex.article.id].conforms
 
 
 def test_reingest_replaces_old_claims():

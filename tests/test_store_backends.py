@@ -116,6 +116,7 @@ def normalised(records: list[dict[str, Any]]) -> list[tuple[tuple[str, Any], ...
 
 
 def test_replace_article_stores_graph_and_hash(store: Store) -> None:
+    assert isinstance(store, Store)
     ex = seed_extraction()
     assert store.article_hash(ex.article.id) is None
     triples = put(store, ex)
