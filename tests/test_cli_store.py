@@ -163,3 +163,8 @@ def test_ingest_with_two_processes_stores_what_one_process_stores(tmp_path, caps
         assert main(["query", "--named", "articles", "--store", str(store), "--format", "json"]) == 0
         counts.append(capsys.readouterr().out)
     assert counts[0] == counts[1]
+
+
+def test_serve_refuses_a_remote_store_clearly(capsys):
+    assert main(["serve", "--store", "http://127.0.0.1:9/sparql"]) == 2
+    assert "needs the embedded store" in capsys.readouterr().err

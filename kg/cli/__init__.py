@@ -16,6 +16,15 @@ from kg.errors import CpkgError
 COMMANDS = ["extract", "eval", "serve", "ingest", "validate", "query", "demo", "export"]
 
 
+def add_store_argument(parser: argparse.ArgumentParser) -> None:
+    """The ``--store`` option every command that reads or writes the store shares."""
+    parser.add_argument(
+        "--store",
+        help="store directory or SPARQL endpoint URL (default: $CPKG_STORE or ./cpkg-data; ':memory:' for a "
+        "throwaway store)",
+    )
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="cpkg", description=__doc__.splitlines()[0])
     parser.add_argument("--version", action="version", version=f"cpkg {__version__}")

@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from kg.cli.ingest import add_store_argument
+from kg.cli import add_store_argument
 from kg.errors import InputError
 from kg.pipeline import Ingestor
 from kg.queries import run_named

@@ -6,7 +6,7 @@ import argparse
 import sys
 from pathlib import Path
 
-from kg.cli.ingest import add_store_argument
+from kg.cli import add_store_argument
 from kg.export import EXTENSIONS, FORMATS, VIEWS, export
 from kg.store import open_store
 

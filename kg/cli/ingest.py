@@ -6,14 +6,9 @@ import argparse
 import sys
 from pathlib import Path
 
+from kg.cli import add_store_argument
 from kg.pipeline import Ingestor
 from kg.store import open_store
-
-
-def add_store_argument(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument(
-        "--store", help="store directory (default: $CPKG_STORE or ./cpkg-data; ':memory:' for a throwaway store)"
-    )
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:

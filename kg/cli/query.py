@@ -6,7 +6,7 @@ import argparse
 import sys
 from pathlib import Path
 
-from kg.cli.ingest import add_store_argument
+from kg.cli import add_store_argument
 from kg.errors import InputError, QueryError
 from kg.queries import format_result, get_named_query, named_queries, run_query
 from kg.store import open_store

@@ -3,6 +3,11 @@
 from __future__ import annotations
 
 import argparse
+import os
+
+from kg.cli import add_store_argument
+from kg.errors import CpkgError
+from kg.store import STORE_ENV
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -17,7 +22,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     )
     parser.add_argument("--host", default="127.0.0.1", help="interface to bind (default 127.0.0.1)")
     parser.add_argument("--port", type=int, default=8000, help="TCP port (default 8000)")
-    parser.add_argument("--store", default=None, help="store directory (CPKG_STORE, default ./cpkg-data)")
+    add_store_argument(parser)
     parser.add_argument("--query-timeout", type=float, default=None, help="seconds (CPKG_QUERY_TIMEOUT, 30)")
     parser.add_argument("--row-limit", type=int, default=None, help="result rows (CPKG_ROW_LIMIT, 10000)")
     parser.add_argument("--max-body", type=int, default=None, help="bytes (CPKG_MAX_BODY, 1000000)")
@@ -37,6 +42,9 @@ def run(args: argparse.Namespace) -> int:
     from api.app import create_app
     from api.settings import Settings
 
+    if str(args.store or os.environ.get(STORE_ENV, "")).startswith(("http://", "https://")):
+        # Query workers read snapshots of the embedded store; a remote server has its own endpoint.
+        raise CpkgError("cpkg serve needs the embedded store (a directory); query a SPARQL server directly")
     cors = None
     if args.cors_origins is not None:
         cors = tuple(o.strip() for o in args.cors_origins.split(",") if o.strip())

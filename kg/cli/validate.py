@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import argparse
 
-from kg.cli.ingest import add_store_argument
+from kg.cli import add_store_argument
 from kg.store import open_store
 from kg.validate import validate_store
 
