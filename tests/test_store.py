@@ -30,20 +30,6 @@ def put(store: Store, extraction) -> int:
                                  article.content_hash)
 
 
-def test_reingest_replaces_old_claims():
-    store = open_store(memory=True)
-    ex = seed_extraction()
-    put(store, ex)
-    fewer = dataclasses.replace(ex, claims=[c for c in ex.claims if c.id != "c13"],
-                                markers=[])
-    for claim in fewer.claims:
-        claim.verification = "unmarked"
-    put(store, fewer)
-    ids = claim_ids(store)
-    assert "c13" not in ids and "c14" in ids
-    assert not bool(store.query("ASK { ?m <https://w3id.org/cpkg/ontology#covers> ?c }"))
-
-
 class _FakeExtractor:
     def __init__(self, extraction):
         self.extraction = extraction

@@ -63,6 +63,12 @@ class Store(Protocol):
         """Flush and release the store."""
         ...
 
+    def __enter__(self) -> Store:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
 
 def store_location(location: str | Path | None = None) -> Path:
     """The on-disk store path from an explicit value, ``CPKG_STORE``, or ``./cpkg-data``."""

@@ -17,6 +17,7 @@ from rdflib.term import Node
 
 from kg.errors import CpkgError, QueryError
 from kg.iris import AGENTS_GRAPH, CPKG, ID, article_graph_iri, article_iri
+from kg.store import Store
 
 CATALOG_GRAPH = ID + "graph/catalog"
 _HASH = CPKG + "contentHash"
@@ -65,7 +66,7 @@ def to_rdflib(term: Any) -> Node:
     raise TypeError(f"cannot convert {term!r}")
 
 
-class OxigraphStore:
+class OxigraphStore(Store):
     """``kg.store.Store`` on an embedded Oxigraph database (``path=None``: in memory)."""
 
     def __init__(self, path: str | Path | None = None) -> None:
@@ -88,12 +89,6 @@ class OxigraphStore:
 
     def __repr__(self) -> str:
         return f"OxigraphStore({str(self.path) if self.path else 'in memory'})"
-
-    def __enter__(self) -> OxigraphStore:
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.close()
 
     # -- articles ------------------------------------------------------------------------
     def replace_article(self, article_id: str, dataset: Dataset, content_hash: str) -> int:

@@ -55,6 +55,7 @@ from rdflib.graph import DATASET_DEFAULT_GRAPH_ID
 
 from kg.errors import CpkgError, QueryError
 from kg.iris import AGENTS_GRAPH, ID, article_graph_iri, article_iri
+from kg.store import Store
 from kg.store.oxigraph import _ARTICLE_GRAPH, _ARTICLE_ID, _HASH, CATALOG_GRAPH, FORMATS, to_oxigraph
 
 UPDATE_URL_ENV = "CPKG_STORE_UPDATE_URL"
@@ -220,7 +221,7 @@ def bind_values(sparql: str, substitutions: dict[Any, Any] | None, union_graph: 
 # ------------------------------------------------------------------ the store
 
 
-class RemoteStore:
+class RemoteStore(Store):
     """``kg.store.Store`` over SPARQL 1.1 Query + Update (HTTP)."""
 
     def __init__(
@@ -262,12 +263,6 @@ class RemoteStore:
 
     def __repr__(self) -> str:
         return f"RemoteStore({self.query_url})"
-
-    def __enter__(self) -> RemoteStore:
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.close()
 
     @property
     def client(self) -> httpx.Client:
