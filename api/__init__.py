@@ -1,4 +1,4 @@
 """cpkg's HTTP layer: a SPARQL 1.1 Protocol endpoint and a REST API over the `kg` store.
 
-`api.app.create_app` builds the FastAPI application; `cpkg serve` runs it under uvicorn.
+`cpkg.api.app.create_app` builds the FastAPI application; `cpkg serve` runs it under uvicorn.
 """

@@ -4,34 +4,25 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from pathlib import Path
 from typing import Any
 
+from cpkg import __version__
+from cpkg.api import sparql
+from cpkg.api.backend import Backend
+from cpkg.api.middleware import BodyLimitMiddleware, SecurityHeadersMiddleware
+from cpkg.api.settings import Settings
+from cpkg.ontology import QUERIES_DIR
+from cpkg.web import STATIC_DIR
 from fastapi import FastAPI, Request
 from fastapi.middleware.cors import CORSMiddleware
 from fastapi.staticfiles import StaticFiles
 
-from api import sparql
-from api.backend import Backend
-from api.middleware import BodyLimitMiddleware, SecurityHeadersMiddleware
-from api.settings import Settings
-from kg import __version__
-
-STATIC = Path(__file__).parent / "static"
-QUERIES = Path(__file__).resolve().parent.parent / "ontology" / "queries"
-
 
 def named_queries() -> list[dict[str, str]]:
     """The named SPARQL queries of ontology/queries/*.rq, for the query page and clients."""
-    try:
-        import ontology
-
-        folder = Path(ontology.__file__).parent / "queries"
-    except ImportError:
-        folder = QUERIES
     return [
         {"name": path.stem, "query": path.read_text(encoding="utf-8")}
-        for path in sorted(folder.glob("*.rq"))
+        for path in sorted(QUERIES_DIR.glob("*.rq"))
     ]
 
 
@@ -61,12 +52,12 @@ def create_app(settings: Settings | None = None, store: Any = None) -> FastAPI:
     app.state.settings = settings
     app.include_router(sparql.router)
     try:
-        from api import rest
-    except ImportError:  # the REST layer needs kg.pipeline / kg.queries
+        from cpkg.api import rest
+    except ImportError:  # the REST layer needs cpkg.pipeline / cpkg.queries
         rest = None  # type: ignore[assignment]
     if rest is not None:
         app.include_router(rest.router)
-    from api import web  # the fact-checker's web page (/, /articles, /speakers, /graph) and /export
+    from cpkg.api import web  # the fact-checker's web page (/, /articles, /speakers, /graph) and /export
 
     app.include_router(web.router)
 
@@ -92,7 +83,7 @@ def create_app(settings: Settings | None = None, store: Any = None) -> FastAPI:
         """The named provenance queries (ontology/queries/*.rq); run one at /queries/NAME."""
         return named_queries()
 
-    app.mount("/static", StaticFiles(directory=STATIC), name="static")
+    app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     if settings.cors_origins:
         app.add_middleware(
             CORSMiddleware,

@@ -9,14 +9,13 @@ from pathlib import Path
 from typing import Any
 
 import pyoxigraph as ox
-
-from api.settings import Settings
-from api.worker import QueryJob, QueryPool, QueryReply, QueryTimeout, Snapshots, execute
-from kg.errors import CpkgError
+from cpkg.api.settings import Settings
+from cpkg.api.worker import QueryJob, QueryPool, QueryReply, QueryTimeout, Snapshots, execute
+from cpkg.errors import CpkgError
 
 
 def raw_store(store: Any) -> ox.Store:
-    """The pyoxigraph store inside whatever `kg.store.open_store` returned."""
+    """The pyoxigraph store inside whatever `cpkg.store.open_store` returned."""
     if isinstance(store, ox.Store):
         return store
     for name in ("store", "oxigraph", "_store", "ox", "raw"):
@@ -27,9 +26,9 @@ def raw_store(store: Any) -> ox.Store:
 
 
 def open_kg_store(path: str | None) -> Any:
-    """Open the store through kg.store when it is there, else pyoxigraph directly."""
+    """Open the store through cpkg.store when it is there, else pyoxigraph directly."""
     try:
-        from kg.store import open_store
+        from cpkg.store import open_store
     except ImportError:
         return ox.Store(path) if path else ox.Store()
     return open_store(path) if path else open_store(memory=True)

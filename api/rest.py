@@ -2,8 +2,8 @@
 
 Reads run in the query workers (so they obey the timeout and the concurrency cap), with every
 user value bound through pyoxigraph substitutions. Writes (ingest, delete) need the admin token
-and run in the server process under the write lock, through `kg.pipeline.Ingestor` and the
-`kg.store` interface.
+and run in the server process under the write lock, through `cpkg.pipeline.Ingestor` and the
+`cpkg.store` interface.
 """
 
 from __future__ import annotations
@@ -16,15 +16,14 @@ from decimal import Decimal
 from typing import Annotated, Any
 
 import pyoxigraph as ox
+from cpkg.api import conneg, rest_queries
+from cpkg.api.backend import Backend
+from cpkg.api.sparql import PREFIXES, ProtocolError, require_token, run_job
+from cpkg.api.worker import QueryJob
+from cpkg.errors import CpkgError, InputError, QueryError, ValidationError
+from cpkg.iris import AGENTS_GRAPH, CPKG, ID, agent_iri, article_graph_iri, claim_iri
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import JSONResponse, Response
-
-from api import conneg, rest_queries
-from api.backend import Backend
-from api.sparql import PREFIXES, ProtocolError, require_token, run_job
-from api.worker import QueryJob
-from kg.errors import CpkgError, InputError, QueryError, ValidationError
-from kg.iris import AGENTS_GRAPH, CPKG, ID, agent_iri, article_graph_iri, claim_iri
 
 router = APIRouter()
 
@@ -283,7 +282,7 @@ async def list_claims(
 async def trace_claim(request: Request, ref: str) -> Any:
     """The provenance chain of a claim: claim, cue, speaker, role, organisation and its parent,
     article, publisher, verification status and marker text (named query `trace_claim`)."""
-    from kg.queries import get_named_query
+    from cpkg.queries import get_named_query
 
     document, claim = split_ref(ref)
     named = get_named_query("trace_claim")
@@ -338,7 +337,7 @@ async def document_json(request: Request, document: str) -> dict[str, Any] | Non
 @handle
 async def list_documents(request: Request, limit: Limit = 100, offset: Offset = 0) -> Any:
     """Stored documents with title, publisher, date and claim counts (named query `articles`)."""
-    from kg.queries import get_named_query
+    from cpkg.queries import get_named_query
 
     named = get_named_query("articles")
     rows = await select(request, named.sparql, named.substitutions({}))
@@ -386,7 +385,7 @@ def get_ingestor(request: Request) -> Any:
     state = request.app.state
     with _INGESTOR_LOCK:
         if getattr(state, "ingestor", None) is None:
-            from kg.pipeline import Ingestor
+            from cpkg.pipeline import Ingestor
 
             state.ingestor = Ingestor(backend_of(request).kg_store)
         return state.ingestor
@@ -396,7 +395,7 @@ _INGESTOR_LOCK = threading.Lock()
 
 
 def parse_document_body(media: str | None, charset: str | None, body: bytes) -> Any:
-    from kg.articles import article_from_text, decode_article_bytes
+    from cpkg.articles import article_from_text, decode_article_bytes
 
     if charset not in (None, "utf-8", "utf8"):
         raise problem(415, f"charset {charset!r} is not supported; send UTF-8")
@@ -424,8 +423,8 @@ def parse_document_body(media: str | None, charset: str | None, body: bytes) -> 
 async def post_document(request: Request) -> Any:
     """Extract, validate (SHACL) and store an article (admin token). 201 with the document id and
     its claims in the JSON contract; 422 with the SHACL report when invalid (nothing stored)."""
-    from api.sparql import media_and_charset
-    from kg.jsonio import extraction_to_json
+    from cpkg.api.sparql import media_and_charset
+    from cpkg.jsonio import extraction_to_json
 
     require_token(request)
     media, charset = media_and_charset(request)
@@ -465,7 +464,7 @@ async def delete_document(request: Request, document: str) -> Any:
 @handle
 async def list_agents(request: Request, limit: Limit = 100, offset: Offset = 0) -> Any:
     """Speakers and organisations with kind, aliases and claim counts (named query `agents`)."""
-    from kg.queries import get_named_query
+    from cpkg.queries import get_named_query
 
     named = get_named_query("agents")
     rows = await select(request, named.sparql, named.substitutions({}))
@@ -524,7 +523,7 @@ async def get_agent(request: Request, agent: str) -> Any:
 async def run_named_query(request: Request, name: str) -> Any:
     """Run a named query (ontology/queries/NAME.rq); its parameters come from the query string
     (see GET /queries) and are bound as values, never spliced into the text."""
-    from kg.queries import get_named_query
+    from cpkg.queries import get_named_query
 
     named = get_named_query(name)
     params = {k: v for k, v in request.query_params.items()}
@@ -541,7 +540,7 @@ _VALIDATING = threading.Lock()
 @handle
 async def validate_all(request: Request) -> Any:
     """SHACL report of the whole store, article by article (one run at a time: 503 otherwise)."""
-    from kg.validate import validate_store
+    from cpkg.validate import validate_store
 
     if not _VALIDATING.acquire(blocking=False):
         raise ProtocolError(503, "a validation is already running", {"Retry-After": "10"})

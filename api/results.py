@@ -21,8 +21,7 @@ from json.encoder import encode_basestring as _enc  # type: ignore[attr-defined]
 from xml.sax.saxutils import escape, quoteattr
 
 import pyoxigraph as ox
-
-from kg.queries import term_to_json
+from cpkg.queries import term_to_json
 
 XSD_STRING = "http://www.w3.org/2001/XMLSchema#string"
 RDF_LANG_STRING = "http://www.w3.org/1999/02/22-rdf-syntax-ns#langString"

@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass, field
 
-from kg.errors import InputError
+from cpkg.errors import InputError
 
 ENV_PREFIX = "CPKG_"
 

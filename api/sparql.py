@@ -5,25 +5,23 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
-from pathlib import Path
 from urllib.parse import parse_qsl
 
 import pyoxigraph as ox
+from cpkg.api import conneg, results
+from cpkg.api.backend import Backend
+from cpkg.api.update_dataset import apply_using
+from cpkg.api.worker import Busy, QueryJob, QueryReply, QueryTimeout, WorkerCrashed
+from cpkg.errors import InputError
+from cpkg.web import STATIC_DIR
 from fastapi import APIRouter, Request
 from fastapi.responses import FileResponse, PlainTextResponse, Response
-
-from api import conneg, results
-from api.backend import Backend
-from api.update_dataset import apply_using
-from api.worker import Busy, QueryJob, QueryReply, QueryTimeout, WorkerCrashed
-from kg.errors import InputError
 
 router = APIRouter(tags=["SPARQL"])
 
 FORM = "application/x-www-form-urlencoded"
 SPARQL_QUERY = "application/sparql-query"
 SPARQL_UPDATE = "application/sparql-update"
-STATIC = Path(__file__).parent / "static"
 
 PREFIXES = {
     "cpkg": "https://w3id.org/cpkg/ontology#",
@@ -293,7 +291,7 @@ def bare_get(request: Request, op: Operation) -> Response:
         offered = [m for m, _ in conneg.RDF_TYPES] + ["text/html"]
         media = conneg.negotiate(request.headers.get("accept"), offered)
     if media == "text/html":
-        return FileResponse(STATIC / "index.html", media_type="text/html; charset=utf-8")
+        return FileResponse(STATIC_DIR / "index.html", media_type="text/html; charset=utf-8")
     if media is None:
         raise ProtocolError(406, "the service description is available as RDF or text/html only")
     return service_description(request, media)

@@ -13,8 +13,7 @@ from __future__ import annotations
 import re
 
 import pyoxigraph as ox
-
-from kg.errors import InputError
+from cpkg.errors import InputError
 
 _TOKEN = re.compile(
     r"""

@@ -1,6 +1,6 @@
 """The fact-checker's web page and the graph exports over HTTP.
 
-Pages (one static HTML shell and plain JavaScript modules under ``api/static/web/``, no build
+Pages (one static HTML shell and plain JavaScript modules under ``kg/web/static/web/``, no build
 step) at ``/`` (article list), ``/articles/{id}`` (the text with every claim marked and its
 trace), ``/speakers/{id}`` (a speaker's claims across articles) and ``/graph`` (the claim graph
 in cytoscape.js). The pages read the REST API (``/documents``, ``/claims/{ref}/trace``,
@@ -11,15 +11,14 @@ article text and its embedded headlines, which the JSON contract leaves out) and
 from __future__ import annotations
 
 import asyncio
-from pathlib import Path
 from typing import Annotated, Any
 
+from cpkg.errors import CpkgError, InputError
+from cpkg.web import STATIC_DIR
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import FileResponse, JSONResponse, Response
 
-from kg.errors import CpkgError, InputError
-
-WEB = Path(__file__).parent / "static" / "web"
+WEB = STATIC_DIR / "web"
 INDEX = WEB / "index.html"
 
 router = APIRouter()
@@ -63,8 +62,8 @@ def _error(status: int, message: str) -> JSONResponse:
 @router.get("/web/articles/{article}/text", tags=["Web page"])
 async def article_text(request: Request, article: str) -> Any:
     """The article's text, title, dateline and embedded headline spans (code-point offsets)."""
-    from api.rest import ProtocolError, select
-    from kg.queries import get_named_query
+    from cpkg.api.rest import ProtocolError, select
+    from cpkg.queries import get_named_query
 
     named = get_named_query("export_article_text")
     try:
@@ -102,7 +101,7 @@ async def export_graph(
 ) -> Response:
     """The claim graph (or the full RDF graph) as GraphML, GEXF, Cytoscape.js JSON, DOT or a
     self-contained HTML page; the same views and filters as `cpkg export`."""
-    from kg import export
+    from cpkg import export
 
     if format not in export.FORMATS:
         return _error(422, f"format must be one of {', '.join(export.FORMATS)}")

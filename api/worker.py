@@ -33,8 +33,7 @@ from pathlib import Path
 from typing import Any
 
 import pyoxigraph as ox
-
-from api import conneg, results
+from cpkg.api import conneg, results
 
 # ---------------------------------------------------------------------------------------------
 # Inside the worker process

@@ -336,7 +336,7 @@ def main(argv: list[str] | None = None) -> int:
             stop(minimal)
         # (d) cpkg serve
         port = free_port()
-        server = start([sys.executable, "-c", "import sys; from kg.cli import main; sys.exit(main())", "serve",
+        server = start([sys.executable, "-c", "import sys; from cpkg.cli import main; sys.exit(main())", "serve",
                         "--port", str(port), "--store", str(work / "store"), "--log-level", "warning"],
                        f"http://127.0.0.1:{port}/sparql", env={"CPKG_ROW_LIMIT": "100000"})
         try:

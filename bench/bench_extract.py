@@ -16,9 +16,8 @@ import time
 from pathlib import Path
 
 import spacy
-
-from kg.articles import article_from_text
-from kg.extract import Extractor
+from cpkg.articles import article_from_text
+from cpkg.extract import Extractor
 
 ROOT = Path(__file__).resolve().parent.parent
 POLNEAR_DEV = ROOT.parent / "shared" / "polnear" / "dev" / "text"

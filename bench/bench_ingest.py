@@ -27,13 +27,12 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import synthetic
-
-from kg.articles import load_article
-from kg.extract import Extractor
-from kg.graph import extraction_to_dataset
-from kg.pipeline import Ingestor
-from kg.store.oxigraph import OxigraphStore
-from kg.validate import validate
+from cpkg.articles import load_article
+from cpkg.extract import Extractor
+from cpkg.graph import extraction_to_dataset
+from cpkg.pipeline import Ingestor
+from cpkg.store.oxigraph import OxigraphStore
+from cpkg.validate import validate
 
 
 def rss_mb() -> float:

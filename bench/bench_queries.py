@@ -27,9 +27,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import pyoxigraph as ox
 import synthetic
-
-from kg.queries import named_queries, run_query
-from kg.store.oxigraph import OxigraphStore, to_rdflib
+from cpkg.queries import named_queries, run_query
+from cpkg.store.oxigraph import OxigraphStore, to_rdflib
 
 VALUES = {"speaker": "al-Qudra", "claim": "c13", "article": "syn0"}
 

@@ -11,7 +11,7 @@ Writes
 * ``cue_frames.tsv``: per frequent cue lemma, where the source and content sit relative to
   the cue (before / after / none; content on both sides counts as ``content_both``).
 
-One annotator per article (the first by sorted suffix, as ``kg.evaluation`` does). No corpus
+One annotator per article (the first by sorted suffix, as ``cpkg.evaluation`` does). No corpus
 text is written, only lemmas and counts. PolNeAR annotates no nested attributions, so a cue verb
 inside another attribution's content is not marked: precision is a lower bound.
 """
@@ -32,7 +32,7 @@ from spacy.tokens import Doc, Span, Token
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from kg.evaluation import GoldDocument, Parts, load_brat_folder  # noqa: E402
+from cpkg.evaluation import GoldDocument, Parts, load_brat_folder  # noqa: E402
 
 MIN_CUE_COUNT = 3
 VERB_POS = {"VERB", "AUX"}

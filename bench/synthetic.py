@@ -3,8 +3,8 @@
 How the data is made (so the figures mean something):
 
 1. **Templates from the real pipeline.** The seed article and ``../shared/polnear/dev/text`` (84
-   news articles from several outlets) go through the real ``kg.extract.Extractor`` and
-   ``kg.graph.extraction_to_dataset`` once. Each template is one article's graph exactly as
+   news articles from several outlets) go through the real ``cpkg.extract.Extractor`` and
+   ``cpkg.graph.extraction_to_dataset`` once. Each template is one article's graph exactly as
    ``cpkg ingest`` stores it: claims, spans and selectors, quantities, the extraction activity,
    and its agents in the shared agents graph (about 1,000-1,600 triples per article). Templates are
    cached in ``bench/.cache/templates.nq`` (delete it after changing the extractor or mapping).
@@ -30,9 +30,8 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pyoxigraph as ox
-
-from kg.iris import ID, article_graph_iri, article_iri
-from kg.store.oxigraph import _ARTICLE_GRAPH, _ARTICLE_ID, _HASH, CATALOG_GRAPH, to_oxigraph
+from cpkg.iris import ID, article_graph_iri, article_iri
+from cpkg.store.oxigraph import _ARTICLE_GRAPH, _ARTICLE_ID, _HASH, CATALOG_GRAPH, to_oxigraph
 
 ROOT = Path(__file__).resolve().parent.parent
 POLNEAR_DEV = ROOT.parent / "shared" / "polnear" / "dev" / "text"
@@ -49,10 +48,10 @@ def corpus_paths() -> list[Path]:
 
 def extract_templates(limit: int | None = None) -> list[tuple[str, str]]:
     """(article id, N-Quads of its graph and agents) for each corpus article, via the real pipeline."""
-    from kg.articles import load_article
-    from kg.extract import Extractor
-    from kg.graph import extraction_to_dataset
-    from kg.validate import validate
+    from cpkg.articles import load_article
+    from cpkg.extract import Extractor
+    from cpkg.graph import extraction_to_dataset
+    from cpkg.validate import validate
 
     articles = [load_article(p) for p in corpus_paths()[:limit]]
     templates = []

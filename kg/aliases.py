@@ -12,12 +12,11 @@ from functools import cache
 from pathlib import Path
 from typing import cast
 
+from cpkg.iris import CPKG
+from cpkg.model import Agent, AgentKind
+from cpkg.ontology import ONTOLOGY_DIR
 from rdflib import Graph, Literal, URIRef
 from rdflib.namespace import SKOS
-
-from kg.iris import CPKG
-from kg.model import Agent, AgentKind
-from ontology import ONTOLOGY_DIR
 
 AGENTS_FILE = ONTOLOGY_DIR / "agents.ttl"
 _KINDS = {"person", "organization", "country", "group"}

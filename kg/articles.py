@@ -10,9 +10,9 @@ from dataclasses import fields, replace
 from pathlib import Path
 from typing import Any
 
-from kg.errors import InputError
-from kg.html import html_to_text, looks_like_html
-from kg.model import Article, ArticleMeta
+from cpkg.errors import InputError
+from cpkg.html import html_to_text, looks_like_html
+from cpkg.model import Article, ArticleMeta
 
 MAX_ARTICLE_CHARS = int(os.environ.get("CPKG_MAX_ARTICLE_CHARS", 1_000_000))
 _META_FIELDS = {f.name for f in fields(ArticleMeta)}
@@ -37,7 +37,7 @@ def decode_article_bytes(data: bytes, *, source: str = "article") -> str:
 
 
 def check_article_text(text: str, *, source: str = "article") -> str:
-    """The article's plain text: HTML pages are converted (see ``kg.html``); empty or huge refused."""
+    """The article's plain text: HTML pages are converted (see ``cpkg.html``); empty or huge refused."""
     if len(text) > MAX_ARTICLE_CHARS:
         raise InputError(
             f"{source}: {len(text):,} characters, over the limit of {MAX_ARTICLE_CHARS:,} (CPKG_MAX_ARTICLE_CHARS)"

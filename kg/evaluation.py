@@ -19,7 +19,7 @@ Two gold formats are read into the same :class:`GoldDocument`:
   then weigh once per annotator in the micro average, i.e. the prediction is scored against
   each annotator).
 
-Predictions are plain dicts of the JSON contract (``kg.jsonio.extraction_to_json``): only
+Predictions are plain dicts of the JSON contract (``cpkg.jsonio.extraction_to_json``): only
 claims with ``attributed`` true are scored; content is ``parts`` (or ``start``/``end``), the
 cue ``cue.start``/``cue.end``, the source ``speaker.mention.start``/``.end``.
 
@@ -52,7 +52,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
-from kg.errors import InputError
+from cpkg.errors import InputError
 
 Parts = tuple[tuple[int, int], ...]
 """A possibly discontinuous span: sorted, non-overlapping ``(start, end)`` parts, end exclusive."""

@@ -22,15 +22,14 @@ import re
 from collections import defaultdict
 from collections.abc import Callable
 from io import BytesIO
-from pathlib import Path
 from typing import Any
 
 import networkx as nx
 import pyoxigraph as ox
-
-from kg.errors import InputError
-from kg.queries import run_named
-from kg.store import Store
+from cpkg.errors import InputError
+from cpkg.queries import run_named
+from cpkg.store import Store
+from cpkg.web import CYTOSCAPE_JS
 
 VIEWS = ("claims", "rdf", "article", "speaker", "disagreements")
 FORMATS = ("graphml", "gexf", "cytoscape", "dot", "html")
@@ -42,7 +41,6 @@ MEDIA_TYPES = {
     "html": "text/html; charset=utf-8",
 }
 EXTENSIONS = {"graphml": "graphml", "gexf": "gexf", "cytoscape": "cyjs.json", "dot": "dot", "html": "html"}
-CYTOSCAPE_JS = Path(__file__).resolve().parent.parent / "api" / "static" / "vendor" / "cytoscape" / "cytoscape.min.js"
 TYPE_COLOURS = {
     "claim": "#fde68a",
     "person": "#93c5fd",
@@ -520,7 +518,7 @@ dt {{ font-weight: 600; color: #374151; }} dd {{ margin: 0 0 .4rem 0; word-break
 
 def _cytoscape_js() -> str:
     if not CYTOSCAPE_JS.is_file():
-        raise InputError(f"cytoscape.js is missing at {CYTOSCAPE_JS} (vendored under api/static/vendor/)")
+        raise InputError(f"cytoscape.js is missing at {CYTOSCAPE_JS} (vendored under kg/web/static/vendor/)")
     return CYTOSCAPE_JS.read_text(encoding="utf-8").replace("</script", "<\\/script")
 
 

@@ -1,7 +1,7 @@
 """An ``Extraction`` as RDF: one named graph per article, agents in a shared graph.
 
 The terms are documented in ``ontology/cpkg.ttl``. Every resource gets a deterministic IRI
-derived from the article id (``kg.iris``), so ingesting the same article twice yields the same
+derived from the article id (``cpkg.iris``), so ingesting the same article twice yields the same
 graph (except for the extraction time) and replacing it in the store is idempotent.
 """
 
@@ -14,13 +14,12 @@ from dataclasses import dataclass
 from decimal import Decimal
 from functools import cache
 
+from cpkg import __version__
+from cpkg.iris import AGENTS_GRAPH, CPKG, ID, agent_iri, article_graph_iri, article_iri, claim_iri, publisher_iri
+from cpkg.model import Agent, Claim, Extraction, Span
+from cpkg.ontology import ONTOLOGY_DIR
 from rdflib import RDF, RDFS, XSD, Dataset, Graph, Literal, Namespace, URIRef
 from rdflib.namespace import DCTERMS, FOAF, ORG, PROV, SDO, SKOS
-
-from kg import __version__
-from kg.iris import AGENTS_GRAPH, CPKG, ID, agent_iri, article_graph_iri, article_iri, claim_iri, publisher_iri
-from kg.model import Agent, Claim, Extraction, Span
-from ontology import ONTOLOGY_DIR
 
 CP = Namespace(CPKG)
 OA = Namespace("http://www.w3.org/ns/oa#")
@@ -355,7 +354,7 @@ def _strip_article(label: str) -> str:
 
 
 def extraction_to_dataset(extraction: Extraction, *, generated_at: dt.datetime | None = None) -> Dataset:
-    """The article's named graph and the agents it mentions (in ``kg.iris.AGENTS_GRAPH``)."""
+    """The article's named graph and the agents it mentions (in ``cpkg.iris.AGENTS_GRAPH``)."""
     when = generated_at or dt.datetime.now(dt.UTC).replace(microsecond=0)
     return _Builder(extraction, when).build()
 

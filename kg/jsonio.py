@@ -7,8 +7,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from kg.iris import agent_iri
-from kg.model import Agent, Claim, Extraction, Quantity, Span
+from cpkg.iris import agent_iri
+from cpkg.model import Agent, Claim, Extraction, Quantity, Span
 
 SCHEMA_VERSION = "1.0"
 

@@ -9,17 +9,16 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Literal
 
+from cpkg.articles import load_article
+from cpkg.errors import InputError, ValidationError
+from cpkg.graph import extraction_to_dataset
+from cpkg.model import Article, Extraction
+from cpkg.store import Store
+from cpkg.validate import shapes_graph, validate
 from tqdm import tqdm
 
-from kg.articles import load_article
-from kg.errors import InputError, ValidationError
-from kg.graph import extraction_to_dataset
-from kg.model import Article, Extraction
-from kg.store import Store
-from kg.validate import shapes_graph, validate
-
 if TYPE_CHECKING:
-    from kg.extract import Extractor
+    from cpkg.extract import Extractor
 
 Status = Literal["stored", "unchanged", "invalid"]
 
@@ -59,7 +58,7 @@ class Ingestor:
     @property
     def extractor(self) -> Extractor:
         if self._extractor is None:
-            from kg.extract import Extractor
+            from cpkg.extract import Extractor
 
             self._extractor = Extractor()
         return self._extractor

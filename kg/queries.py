@@ -27,10 +27,9 @@ from pathlib import Path
 from typing import Any
 
 import pyoxigraph as ox
-
-from kg.errors import QueryError
-from kg.store import Store
-from ontology import QUERIES_DIR
+from cpkg.errors import QueryError
+from cpkg.ontology import QUERIES_DIR
+from cpkg.store import Store
 
 _PARAM = re.compile(r"^#\s*param\s+(\w+)\s*\((\w+)(\s*,\s*optional)?\)\s*:\s*(.*)$")
 _IRI = re.compile(r"^<?(https?://[^\s<>\"{}|\\^`]+|urn:[^\s<>\"{}|\\^`]+)>?$")

@@ -13,16 +13,15 @@ from functools import cache
 from typing import TYPE_CHECKING
 
 import pyshacl
+from cpkg.graph import PREFIXES, dataset_graph
+from cpkg.iris import AGENTS_GRAPH, article_graph_iri
+from cpkg.ontology import ONTOLOGY_DIR
 from rdflib import RDF, Dataset, Graph, Literal, URIRef
 from rdflib.namespace import SH
 from rdflib.term import Node
 
-from kg.graph import PREFIXES, dataset_graph
-from kg.iris import AGENTS_GRAPH, article_graph_iri
-from ontology import ONTOLOGY_DIR
-
 if TYPE_CHECKING:
-    from kg.store import Store
+    from cpkg.store import Store
 
 SHAPES_FILE = ONTOLOGY_DIR / "shapes.ttl"
 
@@ -150,7 +149,7 @@ def article_graph_from_store(store: Store, article_id: str) -> Graph:
         substitutions={"g": NamedNode(article_graph_iri(article_id)), "agents": NamedNode(AGENTS_GRAPH)},
         use_default_graph_as_union=False,
     )
-    from kg.store.oxigraph import to_rdflib
+    from cpkg.store.oxigraph import to_rdflib
 
     for triple in solutions:
         graph.add((to_rdflib(triple.subject), to_rdflib(triple.predicate), to_rdflib(triple.object)))

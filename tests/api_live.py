@@ -55,7 +55,7 @@ def live_server(store: Path, token: str | None = TOKEN, **env: str) -> Iterator[
     if token:
         environment["CPKG_ADMIN_TOKEN"] = token
     log = store.parent / f"server-{port}.log"
-    code = "import sys; from kg.cli import main; sys.exit(main())"
+    code = "import sys; from cpkg.cli import main; sys.exit(main())"
     with open(log, "wb") as out:
         process = subprocess.Popen(
             [sys.executable, "-c", code, "serve", "--port", str(port), "--store", str(store),

@@ -11,10 +11,10 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
-from kg.aliases import AliasTable
-from kg.articles import load_article
-from kg.graph import slug
-from kg.model import (
+from cpkg.aliases import AliasTable
+from cpkg.articles import load_article
+from cpkg.graph import slug
+from cpkg.model import (
     Agent,
     Article,
     Claim,

@@ -28,7 +28,7 @@ def browser() -> Iterator[Any]:
 
 
 def test_query_page(server: LiveServer, browser: Any) -> None:
-    from kg.queries import named_queries
+    from cpkg.queries import named_queries
 
     browser.get(server.sparql)
     wait = WebDriverWait(browser, 30)

@@ -175,12 +175,12 @@ def test_agents(server: LiveServer, posted: dict[str, Any]) -> None:
 
 
 def test_same_answers_through_library_sparql_and_rest(server: LiveServer, posted: dict[str, Any]) -> None:
-    from kg.articles import article_from_text
+    from cpkg.articles import article_from_text
 
     # the library on its own store, holding the same article
-    from kg.pipeline import Ingestor
-    from kg.queries import get_named_query, run_named
-    from kg.store import open_store
+    from cpkg.pipeline import Ingestor
+    from cpkg.queries import get_named_query, run_named
+    from cpkg.store import open_store
 
     store = open_store(memory=True)
     Ingestor(store).ingest_article(article_from_text(SEED.read_text(encoding="utf-8"), **META))

@@ -11,8 +11,7 @@ import random
 
 import pyoxigraph as ox
 import pytest
-
-from api import results
+from cpkg.api import results
 
 AWKWARD = ["{}", "a,{}", "x\ny", "{", "}", ',{"o":{', '[{"o":{', "<result>", "plain", "é{}\r\n", '"', "\\", "<"]
 QUERIES = [

@@ -108,8 +108,7 @@ def test_format_parameter_overrides_accept(server: LiveServer) -> None:
 )
 def test_construct_formats(server: LiveServer, accept: str | None, media: str) -> None:
     import pyoxigraph as ox
-
-    from api.results import RDF_FORMATS
+    from cpkg.api.results import RDF_FORMATS
 
     response = get(server, CONSTRUCT, accept)
     assert response.status_code == 200

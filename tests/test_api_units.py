@@ -4,13 +4,12 @@ check, CORS, and the in-process app (FastAPI TestClient over an in-memory store)
 from __future__ import annotations
 
 import pytest
+from cpkg.api import conneg
+from cpkg.api.app import create_app
+from cpkg.api.settings import Settings
+from cpkg.api.update_dataset import apply_using
+from cpkg.errors import InputError
 from fastapi.testclient import TestClient
-
-from api import conneg
-from api.app import create_app
-from api.settings import Settings
-from api.update_dataset import apply_using
-from kg.errors import InputError
 
 
 @pytest.mark.parametrize(
@@ -125,8 +124,7 @@ def test_select_serializations_match_pyoxigraph() -> None:
     import json
 
     import pyoxigraph as ox
-
-    from api.worker import QueryJob, execute
+    from cpkg.api.worker import QueryJob, execute
 
     store = ox.Store()
     g = ox.NamedNode("http://example.org/g")

@@ -9,8 +9,7 @@ from pathlib import Path
 import httpx
 import pyoxigraph as ox
 from api_live import live_server
-
-from api.worker import Snapshots
+from cpkg.api.worker import Snapshots
 
 EX = "http://example.org/"
 

@@ -9,9 +9,8 @@ import sys
 from pathlib import Path
 
 import pytest
+from cpkg.cli import main
 from rdflib import Dataset, Graph
-
-from kg.cli import main
 
 ROOT = Path(__file__).resolve().parents[1]
 SEEDS = ROOT / "seeds"
@@ -106,7 +105,7 @@ def test_query_text_csv_and_malformed(seeded_store, capsys):
 def test_validate_fails_on_broken_store(tmp_path, seeded_store, capsys):
     broken = tmp_path / "broken"
     shutil.copytree(seeded_store, broken)
-    from kg.store import open_store
+    from cpkg.store import open_store
 
     store = open_store(broken)
     store.update(
@@ -132,7 +131,7 @@ def test_demo_subprocess(tmp_path):
         [
             sys.executable,
             "-c",
-            "import sys; from kg.cli import main; sys.exit(main())",
+            "import sys; from cpkg.cli import main; sys.exit(main())",
             "demo",
             "--store",
             str(tmp_path / "demo"),

@@ -1,4 +1,4 @@
-"""`kg.evaluation` and `cpkg eval`: gold readers, span scoring, parity with score.py."""
+"""`cpkg.evaluation` and `cpkg eval`: gold readers, span scoring, parity with score.py."""
 
 from __future__ import annotations
 
@@ -10,9 +10,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-
-from kg.errors import InputError
-from kg.evaluation import (
+from cpkg.errors import InputError
+from cpkg.evaluation import (
     GoldAttribution,
     GoldDocument,
     load_brat_folder,
@@ -342,7 +341,7 @@ def test_run_eval_scores_what_the_extract_function_returns() -> None:
 
 
 def _cli(argv: list[str]) -> argparse.Namespace:
-    from kg.cli import eval as eval_cli
+    from cpkg.cli import eval as eval_cli
 
     parser = argparse.ArgumentParser()
     eval_cli.register(parser.add_subparsers())
@@ -350,7 +349,7 @@ def _cli(argv: list[str]) -> argparse.Namespace:
 
 
 def test_cli_eval_on_brat_folder_with_fake_extractor(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    from kg.cli.eval import run
+    from cpkg.cli.eval import run
 
     folder = _brat_folder(tmp_path / "gold", {"ann1": ANN})
 
@@ -364,7 +363,7 @@ def test_cli_eval_on_brat_folder_with_fake_extractor(tmp_path: Path, capsys: pyt
 
 
 def test_cli_eval_on_gold_json_folder_finds_seed_text(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    from kg.cli.eval import run
+    from cpkg.cli.eval import run
 
     gold_dir = tmp_path / "gold"
     gold_dir.mkdir()
@@ -384,7 +383,7 @@ def test_cli_eval_on_gold_json_folder_finds_seed_text(tmp_path: Path, capsys: py
 
 
 def test_cli_eval_bad_gold_path_is_an_input_error(tmp_path: Path) -> None:
-    from kg.cli.eval import run
+    from cpkg.cli.eval import run
 
     with pytest.raises(InputError, match="no such file"):
         run(_cli(["eval", str(tmp_path / "missing")]), extract_fn=lambda golds: [])

@@ -13,15 +13,14 @@ from pathlib import Path
 
 import networkx as nx
 import pytest
-
-from kg import export
-from kg.articles import load_article
-from kg.cli import main
-from kg.errors import InputError
-from kg.iris import agent_iri
-from kg.pipeline import Ingestor
-from kg.queries import run_named
-from kg.store import open_store
+from cpkg import export
+from cpkg.articles import load_article
+from cpkg.cli import main
+from cpkg.errors import InputError
+from cpkg.iris import agent_iri
+from cpkg.pipeline import Ingestor
+from cpkg.queries import run_named
+from cpkg.store import open_store
 
 ROOT = Path(__file__).resolve().parent.parent
 SEED = ROOT / "seeds" / "000_7ca092153d92ac16.txt"

@@ -8,11 +8,10 @@ from pathlib import Path
 
 import jsonschema
 import pytest
-
-from kg.articles import load_article
-from kg.extract import Extractor
-from kg.jsonio import extraction_to_json
-from kg.model import Claim, Extraction
+from cpkg.articles import load_article
+from cpkg.extract import Extractor
+from cpkg.jsonio import extraction_to_json
+from cpkg.model import Claim, Extraction
 
 ROOT = Path(__file__).resolve().parent.parent
 SEED = ROOT / "seeds" / "000_7ca092153d92ac16.txt"

@@ -5,19 +5,18 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
+from cpkg.articles import article_from_text, decode_article_bytes, load_article
+from cpkg.errors import InputError
+from cpkg.extract import Extractor
+from cpkg.extract.certainty import is_verification_marker
+from cpkg.extract.dateline import find_dateline
+from cpkg.extract.dates import resolve_date
+from cpkg.extract.headlines import find_headlines
+from cpkg.extract.quantities import parse_number
+from cpkg.graph import extraction_to_dataset
+from cpkg.validate import validate
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
-
-from kg.articles import article_from_text, decode_article_bytes, load_article
-from kg.errors import InputError
-from kg.extract import Extractor
-from kg.extract.certainty import is_verification_marker
-from kg.extract.dateline import find_dateline
-from kg.extract.dates import resolve_date
-from kg.extract.headlines import find_headlines
-from kg.extract.quantities import parse_number
-from kg.graph import extraction_to_dataset
-from kg.validate import validate
 
 
 @pytest.fixture(scope="module")
@@ -161,7 +160,7 @@ def test_empty_binary_non_utf8_and_huge_input_are_refused(tmp_path, monkeypatch)
         decode_article_bytes(b"\x89PNG\r\n\x1a\n\x00\x00")
     with pytest.raises(InputError, match="not valid UTF-8"):
         decode_article_bytes("Müller said".encode("latin-1"))
-    monkeypatch.setattr("kg.articles.MAX_ARTICLE_CHARS", 100)
+    monkeypatch.setattr("cpkg.articles.MAX_ARTICLE_CHARS", 100)
     with pytest.raises(InputError, match="over the limit"):
         article_from_text("word " * 100)
     missing = tmp_path / "missing.txt"

@@ -4,14 +4,13 @@ from __future__ import annotations
 
 import datetime as dt
 
+from cpkg.aliases import AliasTable
+from cpkg.graph import dataset_graph, extraction_to_dataset, serialize
+from cpkg.iris import AGENTS_GRAPH, agent_iri, article_graph_iri, article_iri, claim_iri
 from fixtures_graph import seed_extraction
 from rdflib import RDF, RDFS, XSD, Literal, Namespace, URIRef
 from rdflib.compare import isomorphic
 from rdflib.namespace import ORG, PROV, SDO, SKOS
-
-from kg.aliases import AliasTable
-from kg.graph import dataset_graph, extraction_to_dataset, serialize
-from kg.iris import AGENTS_GRAPH, agent_iri, article_graph_iri, article_iri, claim_iri
 
 CP = Namespace("https://w3id.org/cpkg/ontology#")
 OA = Namespace("http://www.w3.org/ns/oa#")
@@ -128,9 +127,8 @@ def test_alias_table():
 
 
 def test_ontology_terms_have_label_and_comment():
+    from cpkg.ontology import ONTOLOGY_DIR
     from rdflib import OWL, Graph
-
-    from ontology import ONTOLOGY_DIR
 
     onto = Graph().parse(ONTOLOGY_DIR / "cpkg.ttl")
     used = {p for _, p, _ in dataset_graph(extraction_to_dataset(seed_extraction(), generated_at=WHEN))

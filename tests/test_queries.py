@@ -5,13 +5,12 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
+from cpkg.errors import QueryError
+from cpkg.graph import extraction_to_dataset
+from cpkg.iris import agent_iri
+from cpkg.queries import format_result, get_named_query, named_queries, run_named, run_query
+from cpkg.store import open_store
 from fixtures_graph import seed_extraction
-
-from kg.errors import QueryError
-from kg.graph import extraction_to_dataset
-from kg.iris import agent_iri
-from kg.queries import format_result, get_named_query, named_queries, run_named, run_query
-from kg.store import open_store
 
 
 @pytest.fixture(scope="module")

@@ -10,9 +10,8 @@ from typing import Any
 import httpx
 import pytest
 from api_live import LiveServer, live_server
+from cpkg.html import html_to_text
 from reliability_articles import article_text
-
-from kg.html import html_to_text
 
 MAX_CHARS = 5000
 MAX_BODY = 20_000

@@ -21,15 +21,14 @@ import httpx
 import pyoxigraph as ox
 import pytest
 from api_live import ROOT, live_server
+from cpkg.articles import article_from_text, load_article
+from cpkg.graph import extraction_to_dataset
+from cpkg.iris import article_graph_iri
+from cpkg.model import Article
+from cpkg.pipeline import Ingestor
+from cpkg.store import open_store
+from cpkg.validate import validate_store
 from reliability_articles import article_text, short_article_text
-
-from kg.articles import article_from_text, load_article
-from kg.graph import extraction_to_dataset
-from kg.iris import article_graph_iri
-from kg.model import Article
-from kg.pipeline import Ingestor
-from kg.store import open_store
-from kg.validate import validate_store
 
 SCHEMA = "https://schema.org/"
 RDF_TYPE = "http://www.w3.org/1999/02/22-rdf-syntax-ns#type"
@@ -149,7 +148,7 @@ def test_sigkill_during_cli_ingest_leaves_each_article_whole_or_absent(tmp_path:
     path = tmp_path / "store"
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
     process = subprocess.Popen(
-        [sys.executable, "-m", "kg.cli", "ingest", str(folder), "--store", str(path)],
+        [sys.executable, "-m", "cpkg.cli", "ingest", str(folder), "--store", str(path)],
         cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
     )
     assert process.stderr is not None

@@ -6,13 +6,12 @@ import datetime as dt
 from collections.abc import Callable
 
 import pytest
+from cpkg.graph import dataset_graph, extraction_to_dataset
+from cpkg.iris import agent_iri, article_iri, claim_iri
+from cpkg.validate import validate
 from fixtures_graph import seed_extraction
 from rdflib import RDF, RDFS, XSD, Graph, Literal, Namespace, URIRef
 from rdflib.namespace import PROV, SDO
-
-from kg.graph import dataset_graph, extraction_to_dataset
-from kg.iris import agent_iri, article_iri, claim_iri
-from kg.validate import validate
 
 CP = Namespace("https://w3id.org/cpkg/ontology#")
 OA = Namespace("http://www.w3.org/ns/oa#")

@@ -6,15 +6,14 @@ import dataclasses
 import datetime as dt
 
 import pytest
+from cpkg.errors import QueryError, ValidationError
+from cpkg.graph import extraction_to_dataset
+from cpkg.iris import article_graph_iri
+from cpkg.model import Span
+from cpkg.pipeline import Ingestor
+from cpkg.store import Store, open_store
+from cpkg.store.oxigraph import OxigraphStore
 from fixtures_graph import seed_extraction
-
-from kg.errors import QueryError, ValidationError
-from kg.graph import extraction_to_dataset
-from kg.iris import article_graph_iri
-from kg.model import Span
-from kg.pipeline import Ingestor
-from kg.store import Store, open_store
-from kg.store.oxigraph import OxigraphStore
 
 WHEN = dt.datetime(2024, 1, 1, tzinfo=dt.UTC)
 CLAIMS_Q = "SELECT ?id WHERE { ?c a <https://schema.org/Claim> ; <https://schema.org/identifier> ?id } ORDER BY ?id"

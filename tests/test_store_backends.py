@@ -15,16 +15,15 @@ from typing import Any
 import pyoxigraph as ox
 import pytest
 import virtuoso
+from cpkg.errors import QueryError
+from cpkg.graph import extraction_to_dataset
+from cpkg.iris import ID
+from cpkg.queries import named_queries, run_named, run_query
+from cpkg.store import Store, open_store
+from cpkg.store.oxigraph import OxigraphStore
+from cpkg.store.remote import RemoteStore, ResultTruncatedError, bind_values, query_form
+from cpkg.validate import validate_store
 from fixtures_graph import SEED, seed_extraction
-
-from kg.errors import QueryError
-from kg.graph import extraction_to_dataset
-from kg.iris import ID
-from kg.queries import named_queries, run_named, run_query
-from kg.store import Store, open_store
-from kg.store.oxigraph import OxigraphStore
-from kg.store.remote import RemoteStore, ResultTruncatedError, bind_values, query_form
-from kg.validate import validate_store
 
 WHEN = dt.datetime(2024, 1, 1, tzinfo=dt.UTC)
 CLAIMS_Q = "SELECT ?id WHERE { ?c a <https://schema.org/Claim> ; <https://schema.org/identifier> ?id } ORDER BY ?id"
@@ -233,7 +232,7 @@ def test_named_queries_agree_across_backends(virtuoso_server: virtuoso.VirtuosoS
 
 @pytest.fixture(scope="module")
 def ingested_stores(virtuoso_server: virtuoso.VirtuosoServer) -> Iterator[tuple[Store, Store]]:
-    from kg.pipeline import Ingestor
+    from cpkg.pipeline import Ingestor
 
     embedded = OxigraphStore(None)
     remote = RemoteStore(**virtuoso_server.store_kwargs())  # type: ignore[arg-type]
@@ -249,7 +248,7 @@ def ingested_stores(virtuoso_server: virtuoso.VirtuosoServer) -> Iterator[tuple[
 
 
 def test_pipeline_ingests_the_seed_into_virtuoso(ingested_stores: tuple[Store, Store]) -> None:
-    from kg.pipeline import Ingestor
+    from cpkg.pipeline import Ingestor
 
     embedded, remote = ingested_stores
     assert remote.article_ids() == embedded.article_ids()

@@ -14,10 +14,9 @@ from typing import Any
 import httpx
 import pytest
 from api_live import LiveServer, live_server
-
-from kg.cli import main
-from kg.export import build_graph, write
-from kg.store import open_store
+from cpkg.cli import main
+from cpkg.export import build_graph, write
+from cpkg.store import open_store
 
 ROOT = Path(__file__).resolve().parent.parent
 SEED = ROOT / "seeds" / "000_7ca092153d92ac16.txt"

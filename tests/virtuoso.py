@@ -120,7 +120,7 @@ class VirtuosoServer:
         return f"http://127.0.0.1:{self.http_port}/sparql-auth"
 
     def store_kwargs(self) -> dict[str, object]:
-        """Arguments for ``kg.store.remote.RemoteStore`` talking to this server."""
+        """Arguments for ``cpkg.store.remote.RemoteStore`` talking to this server."""
         return {
             "query_url": self.query_url,
             "update_url": self.update_url,

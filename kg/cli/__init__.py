@@ -10,8 +10,8 @@ import argparse
 import importlib
 import sys
 
-from kg import __version__
-from kg.errors import CpkgError
+from cpkg import __version__
+from cpkg.errors import CpkgError
 
 COMMANDS = ["extract", "eval", "serve", "ingest", "validate", "query", "demo", "export"]
 
@@ -30,7 +30,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"cpkg {__version__}")
     subparsers = parser.add_subparsers(dest="command", required=True)
     for name in COMMANDS:
-        importlib.import_module(f"kg.cli.{name}").register(subparsers)
+        importlib.import_module(f"cpkg.cli.{name}").register(subparsers)
     return parser
 
 

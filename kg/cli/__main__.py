@@ -1,5 +1,5 @@
-"""`python -m kg.cli` runs the `cpkg` command line."""
+"""`python -m cpkg.cli` runs the `cpkg` command line."""
 
-from kg.cli import main
+from cpkg.cli import main
 
 raise SystemExit(main())

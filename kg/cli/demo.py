@@ -5,18 +5,18 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from kg.cli import add_store_argument
-from kg.errors import InputError
-from kg.pipeline import Ingestor
-from kg.queries import run_named
-from kg.store import open_store
+from cpkg.cli import add_store_argument
+from cpkg.errors import InputError
+from cpkg.pipeline import Ingestor
+from cpkg.queries import run_named
+from cpkg.store import open_store
 
 
 def seeds_dir() -> Path:
     """``seeds/`` of the source tree (beside the ``kg`` package), else ``./seeds``."""
-    import kg
+    import cpkg
 
-    for candidate in (Path(kg.__file__).resolve().parents[1] / "seeds", Path.cwd() / "seeds"):
+    for candidate in (Path(cpkg.__file__).resolve().parents[1] / "seeds", Path.cwd() / "seeds"):
         if candidate.is_dir() and any(candidate.glob("*.txt")):
             return candidate
     raise InputError("cannot find the seeds/ folder; run `cpkg demo` from the cpkg source tree, or use cpkg ingest")

@@ -1,4 +1,4 @@
-"""`cpkg eval GOLD`: run the extractor over gold articles and score it (see ``kg.evaluation``).
+"""`cpkg eval GOLD`: run the extractor over gold articles and score it (see ``cpkg.evaluation``).
 
 GOLD is one of
 * a gold JSON file of ours (``*.gold.json``); its article is found by the gold's ``document``
@@ -16,8 +16,8 @@ from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
-from kg.errors import InputError
-from kg.evaluation import GoldDocument, is_brat_folder, load_brat_folder, load_gold_json, run_eval
+from cpkg.errors import InputError
+from cpkg.evaluation import GoldDocument, is_brat_folder, load_brat_folder, load_gold_json, run_eval
 
 
 def register(subparsers: Any) -> None:
@@ -77,9 +77,9 @@ def load_golds(
 
 def extractor_predictions(golds: Sequence[GoldDocument]) -> Iterator[dict[str, Any]]:
     """JSON-contract predictions of the real extractor for the gold documents' texts."""
-    from kg.articles import article_from_text
-    from kg.extract import Extractor
-    from kg.jsonio import extraction_to_json
+    from cpkg.articles import article_from_text
+    from cpkg.extract import Extractor
+    from cpkg.jsonio import extraction_to_json
 
     articles = [article_from_text(gold.text, id=gold.id) for gold in golds]
     extractor = Extractor()

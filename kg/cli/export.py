@@ -6,9 +6,9 @@ import argparse
 import sys
 from pathlib import Path
 
-from kg.cli import add_store_argument
-from kg.export import EXTENSIONS, FORMATS, VIEWS, export
-from kg.store import open_store
+from cpkg.cli import add_store_argument
+from cpkg.export import EXTENSIONS, FORMATS, VIEWS, export
+from cpkg.store import open_store
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:

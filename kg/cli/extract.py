@@ -7,9 +7,9 @@ import json
 import sys
 from pathlib import Path
 
-from kg.articles import load_article
-from kg.extract import Extractor
-from kg.jsonio import extraction_to_json
+from cpkg.articles import load_article
+from cpkg.extract import Extractor
+from cpkg.jsonio import extraction_to_json
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -29,7 +29,7 @@ def run(args: argparse.Namespace) -> int:
     )
     extraction = Extractor().extract(article)
     if args.format != "json":
-        from kg.graph import extraction_to_dataset, serialize
+        from cpkg.graph import extraction_to_dataset, serialize
 
         sys.stdout.write(serialize(extraction_to_dataset(extraction), args.format))
         return 0

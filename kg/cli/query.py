@@ -6,10 +6,10 @@ import argparse
 import sys
 from pathlib import Path
 
-from kg.cli import add_store_argument
-from kg.errors import InputError, QueryError
-from kg.queries import format_result, get_named_query, named_queries, run_query
-from kg.store import open_store
+from cpkg.cli import add_store_argument
+from cpkg.errors import InputError, QueryError
+from cpkg.queries import format_result, get_named_query, named_queries, run_query
+from cpkg.store import open_store
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:

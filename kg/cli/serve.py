@@ -5,9 +5,9 @@ from __future__ import annotations
 import argparse
 import os
 
-from kg.cli import add_store_argument
-from kg.errors import CpkgError
-from kg.store import STORE_ENV
+from cpkg.cli import add_store_argument
+from cpkg.errors import CpkgError
+from cpkg.store import STORE_ENV
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -38,9 +38,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 def run(args: argparse.Namespace) -> int:
     import uvicorn
-
-    from api.app import create_app
-    from api.settings import Settings
+    from cpkg.api.app import create_app
+    from cpkg.api.settings import Settings
 
     if str(args.store or os.environ.get(STORE_ENV, "")).startswith(("http://", "https://")):
         # Query workers read snapshots of the embedded store; a remote server has its own endpoint.

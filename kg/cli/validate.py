@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import argparse
 
-from kg.cli import add_store_argument
-from kg.store import open_store
-from kg.validate import validate_store
+from cpkg.cli import add_store_argument
+from cpkg.store import open_store
+from cpkg.validate import validate_store
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:

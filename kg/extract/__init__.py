@@ -11,22 +11,21 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field, replace
 
+from cpkg import __version__
+from cpkg.aliases import AliasTable
+from cpkg.extract.attribution import Attribution, AttributionFinder, _char_span
+from cpkg.extract.certainty import hedges_in, is_verification_marker
+from cpkg.extract.cues import load_cue_lexicon
+from cpkg.extract.dateline import find_dateline
+from cpkg.extract.dates import resolve_date
+from cpkg.extract.facts import described_as, part_of_relation, source_assessment
+from cpkg.extract.nlp import HEADLINES_KEY, doc_text, load_pipeline, model_name, span_of
+from cpkg.extract.quantities import quantities_in
+from cpkg.extract.speakers import SpeakerResolver
+from cpkg.model import Article, Claim, Extraction, Span, VerificationMarker
 from spacy.language import Language
 from spacy.tokens import Doc
 from spacy.tokens import Span as SpacySpan
-
-from kg import __version__
-from kg.aliases import AliasTable
-from kg.extract.attribution import Attribution, AttributionFinder, _char_span
-from kg.extract.certainty import hedges_in, is_verification_marker
-from kg.extract.cues import load_cue_lexicon
-from kg.extract.dateline import find_dateline
-from kg.extract.dates import resolve_date
-from kg.extract.facts import described_as, part_of_relation, source_assessment
-from kg.extract.nlp import HEADLINES_KEY, doc_text, load_pipeline, model_name, span_of
-from kg.extract.quantities import quantities_in
-from kg.extract.speakers import SpeakerResolver
-from kg.model import Article, Claim, Extraction, Span, VerificationMarker
 
 __all__ = ["Extractor"]
 

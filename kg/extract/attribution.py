@@ -10,13 +10,12 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 
+from cpkg.extract.cues import CueLexicon
+from cpkg.extract.headlines import attribution_in_headline
+from cpkg.extract.nlp import char_span, doc_text, span_of
+from cpkg.model import Context, Span
 from spacy.tokens import Doc, Token
 from spacy.tokens import Span as SpacySpan
-
-from kg.extract.cues import CueLexicon
-from kg.extract.headlines import attribution_in_headline
-from kg.extract.nlp import char_span, doc_text, span_of
-from kg.model import Context, Span
 
 CLAUSE_DEPS = frozenset({"ccomp", "xcomp"})
 OBJECT_DEPS = frozenset({"dobj", "obj", "oprd"})

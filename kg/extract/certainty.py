@@ -4,9 +4,8 @@ from __future__ import annotations
 
 import re
 
+from cpkg.model import Span
 from spacy.tokens import Span as SpacySpan
-
-from kg.model import Span
 
 _NEGATION = r"(?:not|n't|no|never|unable\s+to|cannot|without)"
 _CHECK = r"(?:confirm|verif|corroborat|substantiat|authenticat)\w*"

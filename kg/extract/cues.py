@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from importlib.resources import files
 
-from kg.extract.certainty import HEDGE_LEMMAS
+from cpkg.extract.certainty import HEDGE_LEMMAS
 
 # A learned verb joins the curated ones when annotators marked it as a cue often enough and in a
 # good share of its occurrences; the thresholds trade recall on PolNeAR dev against precision.
@@ -32,7 +32,7 @@ class CueLexicon:
 
 
 def _resource_lines(name: str) -> list[str]:
-    return files("kg.resources").joinpath(name).read_text(encoding="utf-8").splitlines()
+    return files("cpkg.resources").joinpath(name).read_text(encoding="utf-8").splitlines()
 
 
 def _learned_verbs() -> set[str]:

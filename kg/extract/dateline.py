@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 
-from kg.model import Dateline, Span
+from cpkg.model import Dateline, Span
 
 MONTHS = {
     name: number

@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 
-from kg.extract.dateline import MONTHS
+from cpkg.extract.dateline import MONTHS
 
 _WEEKDAYS = {
     name: i for i, name in enumerate(["monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"])

@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
+from cpkg.extract.attribution import mention_of
+from cpkg.extract.nlp import char_span, span_of
+from cpkg.extract.speakers import SpeakerResolver, slug
+from cpkg.model import Agent, OrgRelation, SourceAssessment
 from spacy.tokens import Span as SpacySpan
 from spacy.tokens import Token
-
-from kg.extract.attribution import mention_of
-from kg.extract.nlp import char_span, span_of
-from kg.extract.speakers import SpeakerResolver, slug
-from kg.model import Agent, OrgRelation, SourceAssessment
 
 # "X is part of Y", "X is a unit of Y", "X is an arm of Y".
 PART_NOUNS = frozenset({"part", "unit", "arm", "branch", "division", "wing", "subsidiary", "member", "agency"})

@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from kg.model import Span
+from cpkg.model import Span
 
 # Words that stay lower case in Title Case headlines.
 _MINOR_WORDS = frozenset(

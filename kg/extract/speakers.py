@@ -13,13 +13,12 @@ from dataclasses import dataclass, replace
 from functools import lru_cache
 from importlib.resources import files
 
+from cpkg.aliases import AliasTable
+from cpkg.extract.attribution import mention_of
+from cpkg.extract.nlp import span_of
+from cpkg.model import Agent, AgentKind, Role
 from spacy.tokens import Span as SpacySpan
 from spacy.tokens import Token
-
-from kg.aliases import AliasTable
-from kg.extract.attribution import mention_of
-from kg.extract.nlp import span_of
-from kg.model import Agent, AgentKind, Role
 
 HONORIFICS = frozenset(
     ["dr", "dr.", "mr", "mr.", "mrs", "mrs.", "ms", "ms.", "prof", "prof.", "sir", "dame", "rev", "rev."]
@@ -53,7 +52,7 @@ def slug(text: str) -> str:
 
 @lru_cache(maxsize=1)
 def countries() -> dict[str, str]:
-    lines = files("kg.resources").joinpath("countries.tsv").read_text(encoding="utf-8").splitlines()
+    lines = files("cpkg.resources").joinpath("countries.tsv").read_text(encoding="utf-8").splitlines()
     table = {}
     for line in lines:
         if line and not line.startswith("#"):

@@ -77,12 +77,12 @@ def store_location(location: str | Path | None = None) -> Path:
 
 def open_store(location: str | Path | None = None, *, memory: bool = False) -> Store:
     """Open the embedded store at ``location`` (``--store``/``CPKG_STORE``/default); in memory if asked."""
-    from kg.store.oxigraph import OxigraphStore
+    from cpkg.store.oxigraph import OxigraphStore
 
     target = str(location or os.environ.get(STORE_ENV) or "")
     if not memory and target.startswith(("http://", "https://")):
-        # A SPARQL 1.1 server; CPKG_STORE_UPDATE_URL, CPKG_STORE_USER, CPKG_STORE_PASSWORD (kg.store.remote).
-        from kg.store.remote import RemoteStore
+        # A SPARQL 1.1 server; CPKG_STORE_UPDATE_URL, CPKG_STORE_USER, CPKG_STORE_PASSWORD (cpkg.store.remote).
+        from cpkg.store.remote import RemoteStore
 
         return RemoteStore.from_env(target)
     if memory or location == ":memory:":

@@ -1,7 +1,7 @@
 """The embedded store: pyoxigraph (RocksDB on disk, or in memory for tests).
 
-Layout: one named graph per article (``kg.iris.article_graph_iri``), the shared agents graph
-(``kg.iris.AGENTS_GRAPH``) and a catalog graph recording each article's content hash. Replacing an
+Layout: one named graph per article (``cpkg.iris.article_graph_iri``), the shared agents graph
+(``cpkg.iris.AGENTS_GRAPH``) and a catalog graph recording each article's content hash. Replacing an
 article is a single SPARQL update, which Oxigraph applies in one transaction.
 """
 
@@ -11,13 +11,12 @@ from pathlib import Path
 from typing import Any
 
 import pyoxigraph as ox
+from cpkg.errors import CpkgError, QueryError
+from cpkg.iris import AGENTS_GRAPH, CPKG, ID, article_graph_iri, article_iri
+from cpkg.store import Store
 from rdflib import BNode, Dataset, Literal, URIRef
 from rdflib.graph import DATASET_DEFAULT_GRAPH_ID
 from rdflib.term import Node
-
-from kg.errors import CpkgError, QueryError
-from kg.iris import AGENTS_GRAPH, CPKG, ID, article_graph_iri, article_iri
-from kg.store import Store
 
 CATALOG_GRAPH = ID + "graph/catalog"
 _HASH = CPKG + "contentHash"
@@ -67,7 +66,7 @@ def to_rdflib(term: Any) -> Node:
 
 
 class OxigraphStore(Store):
-    """``kg.store.Store`` on an embedded Oxigraph database (``path=None``: in memory)."""
+    """``cpkg.store.Store`` on an embedded Oxigraph database (``path=None``: in memory)."""
 
     def __init__(self, path: str | Path | None = None) -> None:
         self.path = Path(path) if path is not None else None

@@ -1,4 +1,4 @@
-"""A ``kg.store.Store`` on a SPARQL 1.1 server over HTTP (Virtuoso, Fuseki, GraphDB, ...).
+"""A ``cpkg.store.Store`` on a SPARQL 1.1 server over HTTP (Virtuoso, Fuseki, GraphDB, ...).
 
 ``--store http://host:port/sparql`` (or ``CPKG_STORE``) selects it. Queries go to that URL with
 the SPARQL 1.1 Protocol (POST, form-encoded), updates to ``CPKG_STORE_UPDATE_URL`` (default: the
@@ -6,7 +6,7 @@ same URL; Fuseki uses ``/update``, Virtuoso ``/sparql-auth`` for authenticated u
 ``/repositories/NAME/statements``). ``CPKG_STORE_USER`` / ``CPKG_STORE_PASSWORD`` authenticate:
 HTTP Digest when the server asks for it (Virtuoso), Basic otherwise.
 
-Layout is the embedded store's (``kg.store.oxigraph``): one named graph per article, the shared
+Layout is the embedded store's (``cpkg.store.oxigraph``): one named graph per article, the shared
 agents graph, and the catalog graph with each article's content hash.
 
 Semantics kept equal to the embedded store, so everything above the store works unchanged:
@@ -50,13 +50,12 @@ from typing import Any
 
 import httpx
 import pyoxigraph as ox
+from cpkg.errors import CpkgError, QueryError
+from cpkg.iris import AGENTS_GRAPH, ID, article_graph_iri, article_iri
+from cpkg.store import Store
+from cpkg.store.oxigraph import _ARTICLE_GRAPH, _ARTICLE_ID, _HASH, CATALOG_GRAPH, FORMATS, to_oxigraph
 from rdflib import Dataset
 from rdflib.graph import DATASET_DEFAULT_GRAPH_ID
-
-from kg.errors import CpkgError, QueryError
-from kg.iris import AGENTS_GRAPH, ID, article_graph_iri, article_iri
-from kg.store import Store
-from kg.store.oxigraph import _ARTICLE_GRAPH, _ARTICLE_ID, _HASH, CATALOG_GRAPH, FORMATS, to_oxigraph
 
 UPDATE_URL_ENV = "CPKG_STORE_UPDATE_URL"
 USER_ENV = "CPKG_STORE_USER"
@@ -222,7 +221,7 @@ def bind_values(sparql: str, substitutions: dict[Any, Any] | None, union_graph: 
 
 
 class RemoteStore(Store):
-    """``kg.store.Store`` over SPARQL 1.1 Query + Update (HTTP)."""
+    """``cpkg.store.Store`` over SPARQL 1.1 Query + Update (HTTP)."""
 
     def __init__(
         self,
@@ -464,7 +463,7 @@ class RemoteStore(Store):
             triples = self.query(f"CONSTRUCT {{ ?s ?p ?o }} WHERE {{ GRAPH {ox.NamedNode(name)} {{ ?s ?p ?o }} }}")
             target = ox.NamedNode(name)
             scratch.bulk_extend(ox.Quad(t.subject, t.predicate, t.object, target) for t in triples)
-        from kg.store.oxigraph import OxigraphStore
+        from cpkg.store.oxigraph import OxigraphStore
 
         local = OxigraphStore(None)
         local._store = scratch
