@@ -28,7 +28,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import synthetic
 from cpkg.articles import load_article
-from cpkg.extract import Extractor
+from cpkg.extract import build_extractor
 from cpkg.graph import extraction_to_dataset
 from cpkg.pipeline import Ingestor
 from cpkg.store.oxigraph import OxigraphStore
@@ -59,7 +59,7 @@ def main() -> None:
     paths = synthetic.corpus_paths()[: args.articles]
     articles = [load_article(p) for p in paths]
     words = sum(len(a.text.split()) for a in articles)
-    extractor = Extractor()
+    extractor = build_extractor()
     extractor.extract(articles[0])  # warm up the model
     with tempfile.TemporaryDirectory() as tmp:
         store = OxigraphStore(Path(tmp) / "store")

@@ -49,13 +49,13 @@ def corpus_paths() -> list[Path]:
 def extract_templates(limit: int | None = None) -> list[tuple[str, str]]:
     """(article id, N-Quads of its graph and agents) for each corpus article, via the real pipeline."""
     from cpkg.articles import load_article
-    from cpkg.extract import Extractor
+    from cpkg.extract import build_extractor
     from cpkg.graph import extraction_to_dataset
     from cpkg.validate import validate
 
     articles = [load_article(p) for p in corpus_paths()[:limit]]
     templates = []
-    for extraction in Extractor().extract_many(articles):
+    for extraction in build_extractor().extract_many(articles):
         dataset = extraction_to_dataset(extraction)
         if not validate(dataset).conforms:
             continue

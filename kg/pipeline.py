@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import itertools
 import sys
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Literal
@@ -50,17 +50,19 @@ def article_paths(paths: Iterable[str | Path]) -> list[Path]:
 class Ingestor:
     """Extracts, validates and stores articles; loads the spaCy pipeline and shapes once."""
 
-    def __init__(self, store: Store, extractor: Extractor | None = None) -> None:
+    def __init__(self, store: Store, extractor: Extractor | None = None, pipeline: Sequence[str] = ()) -> None:
         self.store = store
         self._extractor = extractor
+        self.pipeline = tuple(pipeline)
         shapes_graph()  # parse the shapes now, once
 
     @property
     def extractor(self) -> Extractor:
+        """Built on first use: an ingest of unchanged articles never loads the models."""
         if self._extractor is None:
-            from cpkg.extract import Extractor
+            from cpkg.extract import build_extractor
 
-            self._extractor = Extractor()
+            self._extractor = build_extractor(self.pipeline)
         return self._extractor
 
     def is_unchanged(self, article: Article) -> bool:

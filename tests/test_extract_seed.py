@@ -9,7 +9,7 @@ from pathlib import Path
 import jsonschema
 import pytest
 from cpkg.articles import load_article
-from cpkg.extract import Extractor
+from cpkg.extract import build_extractor
 from cpkg.jsonio import extraction_to_json
 from cpkg.model import Claim, Extraction
 
@@ -21,7 +21,7 @@ GOLD_CLAIMS = {g["id"]: g for g in GOLD["claims"]}
 
 @pytest.fixture(scope="module")
 def extraction() -> Extraction:
-    return Extractor().extract(load_article(SEED))
+    return build_extractor().extract(load_article(SEED))
 
 
 def _overlap(a: tuple[int, int], b: tuple[int, int]) -> float:

@@ -7,7 +7,7 @@ import datetime as dt
 import pytest
 from cpkg.articles import article_from_text, decode_article_bytes, load_article
 from cpkg.errors import InputError
-from cpkg.extract import Extractor
+from cpkg.extract import Extractor, build_extractor
 from cpkg.extract.certainty import is_verification_marker
 from cpkg.extract.dateline import find_dateline
 from cpkg.extract.dates import resolve_date
@@ -21,7 +21,7 @@ from hypothesis import strategies as st
 
 @pytest.fixture(scope="module")
 def extractor() -> Extractor:
-    return Extractor()
+    return build_extractor()
 
 
 def claims_of(extractor: Extractor, text: str, published: str | None = "2024-03-07"):

@@ -25,6 +25,18 @@ def add_store_argument(parser: argparse.ArgumentParser) -> None:
     )
 
 
+def add_pipeline_argument(parser: argparse.ArgumentParser) -> None:
+    """The ``--pipeline`` option of every command that extracts."""
+    parser.add_argument(
+        "--pipeline",
+        action="append",
+        default=[],
+        metavar="FILE|COMPONENT=IMPL",
+        help="extraction pipeline: a TOML file over the shipped pipeline.toml, or a setting such as "
+        "attributions=rules|learned|hybrid (repeatable; default $CPKG_PIPELINE, then the shipped one)",
+    )
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="cpkg", description=__doc__.splitlines()[0])
     parser.add_argument("--version", action="version", version=f"cpkg {__version__}")

@@ -6,7 +6,7 @@ import argparse
 import sys
 from pathlib import Path
 
-from cpkg.cli import add_store_argument
+from cpkg.cli import add_pipeline_argument, add_store_argument
 from cpkg.pipeline import Ingestor
 from cpkg.store import open_store
 
@@ -20,13 +20,14 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument(
         "--processes", type=int, default=1, metavar="N", help="parse with N processes (spaCy n_process; default 1)"
     )
+    add_pipeline_argument(parser)
     parser.set_defaults(func=run)
 
 
 def run(args: argparse.Namespace) -> int:
     store = open_store(args.store)
     try:
-        results = Ingestor(store).ingest_paths(
+        results = Ingestor(store, pipeline=args.pipeline).ingest_paths(
             args.paths, progress=not args.quiet, force=args.force, n_process=args.processes
         )
         counts = {status: sum(r.status == status for r in results) for status in ("stored", "unchanged", "invalid")}

@@ -5,8 +5,9 @@ from __future__ import annotations
 import argparse
 import os
 
-from cpkg.cli import add_store_argument
+from cpkg.cli import add_pipeline_argument, add_store_argument
 from cpkg.errors import CpkgError
+from cpkg.extract.config import PIPELINE_ENV
 from cpkg.store import STORE_ENV
 
 
@@ -33,6 +34,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "--cors-origins", default=None, help="comma-separated origins (CPKG_CORS_ORIGINS; CORS off by default)"
     )
     parser.add_argument("--log-level", default="info", help="uvicorn log level (default info)")
+    add_pipeline_argument(parser)
     parser.set_defaults(func=run)
 
 
@@ -55,6 +57,9 @@ def run(args: argparse.Namespace) -> int:
         max_concurrent_queries=args.max_concurrent_queries,
         cors_origins=cors,
     )
+    if args.pipeline:
+        # The server builds its extractor from the configuration, like every other caller.
+        os.environ[PIPELINE_ENV] = " ".join(args.pipeline)
     app = create_app(settings)
     # The admin token is read from CPKG_ADMIN_TOKEN only (never a flag: flags show up in `ps`).
     uvicorn.run(app, host=args.host, port=args.port, log_level=args.log_level, proxy_headers=False)

@@ -1,116 +1,123 @@
 """Extraction: article text -> ``Extraction`` (plain dataclasses, no RDF).
 
-``Extractor`` loads the spaCy pipeline and the lexicons once; ``extract`` reads one article and
-``extract_many`` streams many through ``nlp.pipe``. The per-sentence work is done by small
-modules: headlines, dateline, attribution (cue/speaker/content spans), speakers (agents, roles,
-pronouns), certainty (verification markers, hedges), quantities, dates and facts.
+The pipeline is a fixed sequence of components, each with one contract
+(:mod:`cpkg.extract.components`), whose implementations the configuration chooses
+(:mod:`cpkg.extract.config`, ``pipeline.toml``):
+
+    segmenter -> attributions -> speakers (+ the article's own voice) -> markers,
+    with hedges, figures and dates read on each claim.
+
+``build_extractor`` is the one place that assembles it; the CLI, the API, ``cpkg eval`` and the
+benchmarks all call it, and one extractor per configuration is kept per process.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
-from dataclasses import dataclass, field, replace
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import replace
+from functools import lru_cache
+from pathlib import Path
 
 from cpkg import __version__
-from cpkg.aliases import AliasTable
-from cpkg.extract.attribution import Attribution, AttributionFinder, _char_span
-from cpkg.extract.certainty import hedges_in, is_verification_marker
-from cpkg.extract.cues import load_cue_lexicon
-from cpkg.extract.dateline import find_dateline
-from cpkg.extract.dates import resolve_date
+from cpkg.extract import components
+from cpkg.extract.attribution import Attribution, char_span_of_tokens
+from cpkg.extract.components import (
+    AttributionFinder,
+    DateResolver,
+    FigureFinder,
+    HedgeFinder,
+    MarkerFinder,
+    Segmenter,
+    SpeakerResolution,
+)
+from cpkg.extract.config import PipelineConfig, load_config
+from cpkg.extract.document import ParsedArticle, Sentence
 from cpkg.extract.facts import described_as, part_of_relation, source_assessment
-from cpkg.extract.nlp import HEADLINES_KEY, doc_text, load_pipeline, model_name, span_of
-from cpkg.extract.quantities import quantities_in
-from cpkg.extract.speakers import SpeakerResolver
-from cpkg.model import Article, Claim, Extraction, Span, VerificationMarker
-from spacy.language import Language
-from spacy.tokens import Doc
+from cpkg.extract.nlp import span_of
+from cpkg.model import Article, Claim, Extraction, Span
 from spacy.tokens import Span as SpacySpan
 
-__all__ = ["Extractor"]
-
-
-@dataclass
-class _Sentence:
-    index: int
-    span: SpacySpan
-    paragraph: int
-    headline: bool
-    claims: list[Claim] = field(default_factory=list)
-
-
-def _paragraphs(doc: Doc, sentences: list[SpacySpan]) -> list[int]:
-    numbers, current = [], 0
-    for i, sentence in enumerate(sentences):
-        if i and "\n\n" in doc_text(doc)[sentences[i - 1].end_char - 1 : sentence.start_char + 1]:
-            current += 1
-        numbers.append(current)
-    return numbers
+__all__ = ["Extractor", "PipelineConfig", "build_extractor", "load_config"]
 
 
 class Extractor:
-    def __init__(self, model: str | None = None) -> None:
-        self.model_name = model or model_name()
-        self.nlp: Language = load_pipeline(self.model_name)
-        self.finder = AttributionFinder(load_cue_lexicon())
-        self.aliases = AliasTable.default()
+    """The assembled pipeline: every component built once, reused for every article."""
+
+    def __init__(self, config: PipelineConfig | None = None) -> None:
+        self.config = config or load_config()
+        self.segmenter: Segmenter = components.build("segmenter", self.config)
+        self.attributions: AttributionFinder = components.build("attributions", self.config)
+        self.speakers: SpeakerResolution = components.build("speakers", self.config)
+        self.markers: MarkerFinder = components.build("markers", self.config)
+        self.hedges: HedgeFinder = components.build("hedges", self.config)
+        self.figures: FigureFinder = components.build("figures", self.config)
+        self.dates: DateResolver = components.build("dates", self.config)
+        self.model_name = " + ".join(name for name in (self.segmenter.model_name, self.attributions.model_name) if name)
 
     def extract(self, article: Article) -> Extraction:
-        return self.from_doc(article, self.nlp(article.text))
+        return self.read(self.segmenter.parse(article))
 
     def extract_many(
         self, articles: Iterable[Article], *, n_process: int = 1, batch_size: int = 16
     ) -> Iterator[Extraction]:
-        """Stream articles through ``nlp.pipe``; with ``n_process`` > 1, parsing runs in processes."""
-        pairs = ((article.text, article) for article in articles)
-        for doc, article in self.nlp.pipe(pairs, as_tuples=True, n_process=n_process, batch_size=batch_size):
-            yield self.from_doc(article, doc)
+        """Stream articles through the segmenter (with ``n_process`` > 1, parsing runs in processes)."""
+        for parsed in self.segmenter.parse_many(articles, n_process=n_process, batch_size=batch_size):
+            yield self.read(parsed)
 
-    def from_doc(self, article: Article, doc: Doc) -> Extraction:
-        return _ArticleReader(self, article, doc).read()
+    def read(self, parsed: ParsedArticle) -> Extraction:
+        return _ArticleReader(self, parsed).read()
+
+
+@lru_cache(maxsize=4)
+def _extractor_of(config: PipelineConfig) -> Extractor:
+    return Extractor(config)
+
+
+def build_extractor(pipeline: Sequence[str | Path] | PipelineConfig = ()) -> Extractor:
+    """The extractor of a configuration (``--pipeline`` files or ``component=implementation``
+    settings over the shipped one), built once per process."""
+    config = pipeline if isinstance(pipeline, PipelineConfig) else load_config(pipeline)
+    return _extractor_of(config)
 
 
 class _ArticleReader:
-    """The state of reading one article: agents seen so far, claims, markers."""
+    """Reading one article: speakers in order of the text, claims, the article's own voice, markers."""
 
-    def __init__(self, extractor: Extractor, article: Article, doc: Doc) -> None:
-        self.finder = extractor.finder
-        self.article, self.doc = article, doc
-        self.text = article.text
-        self.dateline = find_dateline(self.text, article.meta.published)
-        self.reference_date = article.meta.published or (self.dateline.date if self.dateline else None)
-        self.resolver = SpeakerResolver(extractor.aliases)
+    def __init__(self, extractor: Extractor, parsed: ParsedArticle) -> None:
+        self.extractor = extractor
+        self.parsed = parsed
+        self.text = parsed.text
+        article = parsed.article
+        self.reference_date = article.meta.published or (parsed.dateline.date if parsed.dateline else None)
+        self.resolver = extractor.speakers.for_article()
         self.attributed: list[Claim] = []
         self.extraction = Extraction(
             article=article,
-            dateline=self.dateline,
-            headlines=[Span.of(self.text, h.start_char, h.end_char) for h in doc.spans[HEADLINES_KEY]],
+            dateline=parsed.dateline,
+            headlines=[span_of(h) for h in parsed.headlines],
             model=extractor.model_name,
             software_version=__version__,
         )
 
     def read(self) -> Extraction:
-        headline_starts = {h.start for h in self.doc.spans[HEADLINES_KEY]}
-        spans = [s for s in self.doc.sents if any(t.is_alpha for t in s)]
-        sentences = [
-            _Sentence(i, span, paragraph, span.start in headline_starts)
-            for i, (span, paragraph) in enumerate(zip(spans, _paragraphs(self.doc, spans), strict=True))
-        ]
-        markers: list[tuple[Span, list[Claim]]] = []
-        for sentence in sentences:
-            covered = [] if sentence.headline else self._covered_by_marker(sentence, sentences)
-            if covered:
-                markers.append((span_of(sentence.span), covered))
-            else:
-                self._read_sentence(sentence)
-        claims = sorted((c for s in sentences for c in s.claims), key=lambda c: (c.content.start, c.content.end))
+        parsed = self.parsed
+        attributions = self.extractor.attributions.find(parsed)
+        by_sentence: dict[int, list[Attribution]] = {}
+        for attribution in attributions:
+            sentence = parsed.sentence_at(attribution.sentence.start_char)
+            if sentence is not None:
+                by_sentence.setdefault(sentence.index, []).append(attribution)
+        # A sentence inside a reported statement is not the article's own voice.
+        reported = [span for a in attributions for span in (a.cue, a.content)]
+        for sentence in parsed.sentences:
+            self._read_sentence(sentence, by_sentence.get(sentence.index, []), reported)
+        found_markers = self.extractor.markers.mark(parsed)
+        claims = sorted((c for s in parsed.sentences for c in s.claims), key=lambda c: (c.content.start, c.content.end))
         for n, claim in enumerate(claims, start=1):
             claim.id = f"c{n:02d}"
         self.extraction.claims = claims
+        self.extraction.markers = [marker.numbered() for marker in found_markers]
         self._name_agents()
-        self.extraction.markers = [
-            VerificationMarker(span, tuple(claim.id for claim in covered)) for span, covered in markers
-        ]
         return self.extraction
 
     def _name_agents(self) -> None:
@@ -128,17 +135,17 @@ class _ArticleReader:
         ]
         extraction.assessments = [replace(a, about=named(a.about)) for a in extraction.assessments]
 
-    def _read_sentence(self, sentence: _Sentence) -> None:
-        self._read_claims(sentence)
-        self.resolver.note_entities(sentence.span, sentence.index)
-
-    def _read_claims(self, sentence: _Sentence) -> None:
-        for attribution in self.finder.find(sentence.span, headline=sentence.headline):
+    def _read_sentence(self, sentence: Sentence, attributions: list[Attribution], reported: list[Span]) -> None:
+        for attribution in sorted(attributions, key=lambda a: a.content.start):
             claim = self._attributed_claim(attribution, sentence.index)
             if claim is not None:
                 sentence.claims.append(claim)
-        if sentence.claims or sentence.headline:
-            return
+        if not sentence.claims and not sentence.headline:
+            self._read_statement(sentence, reported)
+        self.resolver.note_entities(sentence.span, sentence.index)
+
+    def _read_statement(self, sentence: Sentence, reported: list[Span]) -> None:
+        """A sentence with no attribution of its own: facts about sources, or the article's voice."""
         relation = part_of_relation(sentence.span, self.resolver, sentence.index)
         if relation is not None:
             self.extraction.org_relations.append(relation)
@@ -148,26 +155,28 @@ class _ArticleReader:
         assessment = source_assessment(sentence.span, self.resolver, sentence.index, sources)
         if assessment is not None:
             self.extraction.assessments.append(assessment)
+        if any(span.overlaps(span_of(sentence.span)) for span in reported):
+            return
         own_voice = self._own_voice_claim(sentence.span)
         if own_voice is not None:
             sentence.claims.append(own_voice)
 
-    def _content_doc_span(self, content: Span) -> SpacySpan:
-        span = self.doc.char_span(content.start, content.end, alignment_mode="expand")
+    def _content_tokens(self, content: Span) -> SpacySpan:
+        span = self.parsed.doc.char_span(content.start, content.end, alignment_mode="expand")
         assert span is not None
         return span
 
     def _attributed_claim(self, attribution: Attribution, index: int) -> Claim | None:
+        if attribution.mention is None:
+            return None
         speaker = self.resolver.resolve(attribution.mention, attribution.appositive, index)
         if speaker is None:
             return None
         if speaker.agent.kind != "person" and attribution.appositive is not None:
             self.extraction.org_relations.append(described_as(speaker.agent, attribution.appositive))
-        content = self._content_doc_span(attribution.content)
-        hedges = hedges_in(content, self.text)
-        said_on = next(
-            (d for d in (resolve_date(e, self.reference_date) for e in attribution.time_expressions) if d), None
-        )
+        content = self._content_tokens(attribution.content)
+        hedges = self.extractor.hedges(content, self.text)
+        dates = (self.extractor.dates(e, self.reference_date) for e in attribution.time_expressions)
         mention = attribution.mention
         claim = Claim(
             id="",
@@ -182,47 +191,27 @@ class _ArticleReader:
             honorific=speaker.honorific,
             hedged=bool(hedges),
             hedges=hedges,
-            quantities=quantities_in(content, self.text),
-            said_on=said_on,
+            quantities=self.extractor.figures(content, self.text),
+            said_on=next((d for d in dates if d), None),
         )
         self.attributed.append(claim)
         return claim
 
     def _own_voice_claim(self, sentence: SpacySpan) -> Claim | None:
         tokens = list(sentence)
-        if self.dateline is not None:
-            tokens = [t for t in tokens if t.idx >= self.dateline.span.end]
-        content = _char_span(self.doc, tokens)
+        dateline = self.parsed.dateline
+        if dateline is not None:
+            tokens = [t for t in tokens if t.idx >= dateline.span.end]
+        content = char_span_of_tokens(self.parsed.doc, tokens)
         if content is None or len(content.text.split()) < 3:
             return None
-        content_span = self._content_doc_span(content)
-        hedges = hedges_in(content_span, self.text)
+        content_tokens = self._content_tokens(content)
+        hedges = self.extractor.hedges(content_tokens, self.text)
         return Claim(
             id="",
             content=content,
             attributed=False,
             hedged=bool(hedges),
             hedges=hedges,
-            quantities=quantities_in(content_span, self.text),
+            quantities=self.extractor.figures(content_tokens, self.text),
         )
-
-    def _covered_by_marker(self, marker: _Sentence, sentences: list[_Sentence]) -> list[Claim]:
-        """If the sentence is a verification marker, the run of one speaker's claims just before it
-        in its paragraph, now marked; a marker with nothing before it covers nothing."""
-        if not is_verification_marker(marker.span.text):
-            return []
-        earlier = [
-            claim
-            for s in sentences[: marker.index]
-            if s.paragraph == marker.paragraph and not s.headline
-            for claim in s.claims
-            if claim.attributed
-        ]
-        covered: list[Claim] = []
-        for claim in reversed(earlier):
-            if covered and claim.speaker != covered[0].speaker:
-                break
-            covered.append(claim)
-        for claim in covered:
-            claim.verification = "not_independently_confirmed"
-        return covered[::-1]

@@ -9,11 +9,16 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
-from cpkg.extract.cues import CueLexicon
+from cpkg.extract.cues import CueLexicon, load_cue_lexicon
 from cpkg.extract.headlines import attribution_in_headline
 from cpkg.extract.nlp import char_span, doc_text, span_of
 from cpkg.model import Context, Span
+
+if TYPE_CHECKING:
+    from cpkg.extract.config import PipelineConfig
+    from cpkg.extract.document import ParsedArticle
 from spacy.tokens import Doc, Token
 from spacy.tokens import Span as SpacySpan
 
@@ -34,14 +39,18 @@ class Attribution:
     cue: Span
     content: Span
     parts: tuple[Span, ...]
-    mention: SpacySpan
+    mention: SpacySpan | None
+    """The source as the text names it; None when the finder found no source."""
     appositive: SpacySpan | None
     time_expressions: tuple[str, ...]
     sentence: SpacySpan
+    """The sentence of the cue."""
     context: Context
+    confidence: float | None = None
+    """The finder's confidence in the whole attribution, when it has one (the rules do not)."""
 
 
-def _char_span(doc: Doc, tokens: Iterable[Token]) -> Span | None:
+def char_span_of_tokens(doc: Doc, tokens: Iterable[Token]) -> Span | None:
     """The span from the first to the last token, without leading marks or trailing punctuation."""
     ordered = sorted(tokens, key=lambda t: t.i)
     while ordered and (
@@ -71,7 +80,7 @@ def _runs(doc: Doc, tokens: set[Token]) -> list[Span]:
             runs[-1].append(token)
         else:
             runs.append([token])
-    spans = [_char_span(doc, run) for run in runs if sum(not t.is_punct for t in run) >= 2]
+    spans = [char_span_of_tokens(doc, run) for run in runs if sum(not t.is_punct for t in run) >= 2]
     return [span for span in spans if span is not None]
 
 
@@ -100,7 +109,7 @@ def mention_of(head: Token) -> SpacySpan:
     return head.doc[start:end]
 
 
-def _appositive(head: Token) -> SpacySpan | None:
+def appositive_of(head: Token) -> SpacySpan | None:
     for child in head.children:
         if child.dep_ == "appos" and child.i > head.i:
             subtree = list(child.subtree)
@@ -127,7 +136,7 @@ def _surface_appositive(sentence: SpacySpan, after: Token) -> SpacySpan | None:
     return candidate
 
 
-def _time_expressions(cue: Token) -> tuple[str, ...]:
+def time_expressions(cue: Token) -> tuple[str, ...]:
     found = []
     for child in cue.children:
         if child.dep_ == "prep" and child.lower_ in {"on", "in"}:
@@ -241,8 +250,8 @@ class AttributionFinder:
                 content=content[0],
                 parts=content[1],
                 mention=mention,
-                appositive=_appositive(subject),
-                time_expressions=_time_expressions(verb),
+                appositive=appositive_of(subject),
+                time_expressions=time_expressions(verb),
                 sentence=sentence,
                 context=context,
             )
@@ -258,7 +267,7 @@ class AttributionFinder:
             if source is None:
                 continue
             mention = mention_of(source)
-            appositive = _appositive(source) or _surface_appositive(sentence, mention[-1])
+            appositive = appositive_of(source) or _surface_appositive(sentence, mention[-1])
             phrase_end = max(mention.end, appositive.end if appositive is not None else 0)
             before = set(doc[sentence.start : token.i])
             after = set(doc[phrase_end : sentence.end])
@@ -305,3 +314,19 @@ class AttributionFinder:
         # inside another verb's content is a nested claim of its own ("endorsed Trump, who says …").
         verbs = [a for a in self.from_verbs(sentence, "body") if not any(o.content.contains(a.cue) for o in according)]
         return sorted(according + verbs, key=lambda a: a.content.start)
+
+
+class RuleAttributions:
+    """The ``attributions`` component from the dependency parse and the cue lexicon, sentence by sentence."""
+
+    model_name = ""
+
+    def __init__(self, config: PipelineConfig | None = None) -> None:
+        self.finder = AttributionFinder(load_cue_lexicon())
+
+    def find(self, parsed: ParsedArticle) -> list[Attribution]:
+        return [
+            attribution
+            for sentence in parsed.sentences
+            for attribution in self.finder.find(sentence.span, headline=sentence.headline)
+        ]

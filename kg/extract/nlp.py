@@ -4,13 +4,19 @@ from __future__ import annotations
 
 import importlib.util
 import os
+from collections.abc import Iterable, Iterator
 from functools import lru_cache
+from typing import TYPE_CHECKING
 
 import spacy
 from cpkg.errors import CpkgError
 from cpkg.extract.dateline import find_dateline
 from cpkg.extract.headlines import find_headlines
-from cpkg.model import Span
+from cpkg.model import Article, Span
+
+if TYPE_CHECKING:
+    from cpkg.extract.config import PipelineConfig
+    from cpkg.extract.document import ParsedArticle
 from spacy.language import Language
 from spacy.tokens import Doc
 from spacy.tokens import Span as SpacySpan
@@ -86,3 +92,27 @@ def load_pipeline(name: str | None = None) -> Language:
         raise CpkgError(f"cannot load spaCy pipeline {name!r} ({MODEL_ENV}): {error}") from None
     nlp.add_pipe(BOUNDARY_COMPONENT, before="parser")
     return nlp
+
+
+class SpacySegmenter:
+    """The ``segmenter`` component: spaCy's pipeline with cpkg's boundaries before the parser."""
+
+    def __init__(self, config: PipelineConfig) -> None:
+        self.model_name = config.spacy_model or model_name()
+        self.nlp = load_pipeline(self.model_name)
+
+    def _parsed(self, article: Article, doc: Doc) -> ParsedArticle:
+        from cpkg.extract.document import parsed_article
+
+        return parsed_article(article, doc, find_dateline(article.text, article.meta.published))
+
+    def parse(self, article: Article) -> ParsedArticle:
+        return self._parsed(article, self.nlp(article.text))
+
+    def parse_many(
+        self, articles: Iterable[Article], *, n_process: int = 1, batch_size: int = 16
+    ) -> Iterator[ParsedArticle]:
+        """Stream articles through ``nlp.pipe``; with ``n_process`` > 1, parsing runs in processes."""
+        pairs = ((article.text, article) for article in articles)
+        for doc, article in self.nlp.pipe(pairs, as_tuples=True, n_process=n_process, batch_size=batch_size):
+            yield self._parsed(article, doc)

@@ -12,11 +12,15 @@ import re
 from dataclasses import dataclass, replace
 from functools import lru_cache
 from importlib.resources import files
+from typing import TYPE_CHECKING
 
 from cpkg.aliases import AliasTable
 from cpkg.extract.attribution import mention_of
 from cpkg.extract.nlp import span_of
 from cpkg.model import Agent, AgentKind, Role
+
+if TYPE_CHECKING:
+    from cpkg.extract.config import PipelineConfig
 from spacy.tokens import Span as SpacySpan
 from spacy.tokens import Token
 
@@ -236,3 +240,13 @@ class SpeakerResolver:
             name = _text([t for t in _strip(list(mention)) if t.lower_ not in HONORIFICS])
             self.names.setdefault(agent.key, set()).add(name)
         return ResolvedSpeaker(agent=agent, honorific=honorific, role=role)
+
+
+class RuleSpeakerResolution:
+    """The ``speakers`` component: one ``SpeakerResolver`` per article over the shared alias table."""
+
+    def __init__(self, config: PipelineConfig | None = None) -> None:
+        self.aliases = AliasTable.default()
+
+    def for_article(self) -> SpeakerResolver:
+        return SpeakerResolver(self.aliases)
