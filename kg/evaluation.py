@@ -427,6 +427,39 @@ def _relation_prf(gold: Sequence[GoldAttribution], pred: Sequence[PredictedAttri
     return PRF(tp, len(pred) - tp, len(gold) - tp)
 
 
+ERROR_KINDS = ("exact", "boundary", "wrong_link", "missed_cue", "spurious_cue")
+"""Where each gold attribution ends up (the first four) and predictions with no gold cue (the last):
+``exact`` every role exactly right; ``boundary`` every role overlaps but one edge is off;
+``wrong_link`` the cue is found but its content or source is another span (or none);
+``missed_cue`` no predicted cue overlaps the gold cue."""
+
+
+def _error_kinds(gold: Sequence[GoldAttribution], pred: Sequence[PredictedAttribution]) -> dict[str, int]:
+    counts = dict.fromkeys(ERROR_KINDS, 0)
+
+    def cue_overlap(g: GoldAttribution, p: PredictedAttribution) -> float:
+        return overlap_ratio(g.cue, p.cue) if g.cue and p.cue else 0.0
+
+    for g in gold:
+        candidates = [p for p in pred if cue_overlap(g, p) >= OVERLAP_MIN]
+        if not candidates:
+            counts["missed_cue"] += 1
+            continue
+        roles = [role for role in ("cue", "content", "source") if getattr(g, role) is not None]
+
+        def agreement(p: PredictedAttribution, how: str, roles: list[str] = roles, g: GoldAttribution = g) -> bool:
+            return all(getattr(p, r) is not None and spans_match(getattr(g, r), getattr(p, r), how) for r in roles)
+
+        if any(agreement(p, "exact") for p in candidates):
+            counts["exact"] += 1
+        elif any(agreement(p, "overlap") for p in candidates):
+            counts["boundary"] += 1
+        else:
+            counts["wrong_link"] += 1
+    counts["spurious_cue"] = sum(1 for p in pred if not any(cue_overlap(g, p) >= OVERLAP_MIN for g in gold))
+    return counts
+
+
 # score.py parity (claim level, our gold JSON) ------------------------------------------------
 
 _DROP = {"the", "a", "an", "dr", "dr.", "mr", "mr.", "ms", "ms.", "mrs", "mrs.", "president", "in", "of", "s"}
@@ -517,6 +550,7 @@ class DocumentScore:
     gold_attributions: int
     predicted_attributed: int
     spans: dict[str, dict[str, PRF]]
+    errors: dict[str, int]
     claims: dict[str, PRF] | None = None
     details: dict[str, list[str]] | None = None
 
@@ -527,6 +561,7 @@ class DocumentScore:
             "gold_attributions": self.gold_attributions,
             "predicted_attributed": self.predicted_attributed,
             "spans": {c: {m: v.to_json() for m, v in ms.items()} for c, ms in self.spans.items()},
+            "errors": self.errors,
         }
         if self.claims is not None:
             data["claims"] = {k: v.to_json() for k, v in self.claims.items()}
@@ -550,6 +585,15 @@ class EvalReport:
     def predicted_attributed(self) -> int:
         return sum(d.predicted_attributed for d in self.documents)
 
+    @property
+    def errors(self) -> dict[str, int]:
+        return {kind: sum(d.errors[kind] for d in self.documents) for kind in ERROR_KINDS}
+
+    @property
+    def seconds_per_article(self) -> float | None:
+        articles = len({d.id for d in self.documents})
+        return None if self.seconds is None or not articles else self.seconds / articles
+
     def to_json(self) -> dict[str, Any]:
         return {
             "documents": len(self.documents),
@@ -557,14 +601,18 @@ class EvalReport:
             "gold_attributions": self.gold_attributions,
             "predicted_attributed": self.predicted_attributed,
             "seconds": None if self.seconds is None else round(self.seconds, 2),
+            "seconds_per_article": None if self.seconds_per_article is None else round(self.seconds_per_article, 4),
             "overlap_min": OVERLAP_MIN,
+            "errors": self.errors,
             "spans": {c: {m: v.to_json() for m, v in ms.items()} for c, ms in self.spans.items()},
             "claims": None if self.claims is None else {k: v.to_json() for k, v in self.claims.items()},
             "per_document": [d.to_json() for d in self.documents],
         }
 
     def format(self, *, details: bool | None = None) -> str:
-        timing = "" if self.seconds is None else f", extraction and scoring {self.seconds:.1f} s"
+        timing = ""
+        if self.seconds is not None and self.seconds_per_article is not None:
+            timing = f", extraction and scoring {self.seconds:.1f} s ({1000 * self.seconds_per_article:.0f} ms/article)"
         lines = [
             f"{len(self.documents)} document(s) ({'/'.join(self.formats)} gold), "
             f"{self.gold_attributions} gold attributions, "
@@ -575,6 +623,12 @@ class EvalReport:
         for component, by_match in self.spans.items():
             for how, v in by_match.items():
                 lines.append(f"{component:12s} {how:8s} {v.p:6.3f} {v.r:6.3f} {v.f:6.3f} {v.tp:6d} {v.fp:6d} {v.fn:6d}")
+        errors = self.errors
+        found = sum(errors[kind] for kind in ERROR_KINDS[:-1])
+        if found:
+            lines += ["", f"where the {found} gold attributions with a cue went (and predictions with no gold cue):"]
+            lines += [f"  {kind:13s} {errors[kind]:6d}  {errors[kind] / found:6.1%}" for kind in ERROR_KINDS[:-1]]
+            lines.append(f"  {'spurious_cue':13s} {errors['spurious_cue']:6d}")
         if self.claims is not None:
             lines += ["", "claim level (as ../shared/eval/score.py, gold JSON documents):"]
             for key, v in self.claims.items():
@@ -622,6 +676,7 @@ def score_document(gold: GoldDocument, prediction: Mapping[str, Any]) -> Documen
         for p in preds
     ]
     spans["attribution"] = {how: _relation_prf(g_rel, p_rel, how) for how in MATCHES}
+    errors = _error_kinds(g_rel, p_rel)
     claims = details = None
     if gold.format == "json":
         claims, details = _claim_scores(gold, prediction)
@@ -631,6 +686,7 @@ def score_document(gold: GoldDocument, prediction: Mapping[str, Any]) -> Documen
         gold_attributions=len(gold.attributions),
         predicted_attributed=len(preds),
         spans=spans,
+        errors=errors,
         claims=claims,
         details=details,
     )

@@ -181,6 +181,21 @@ def test_score_exact_versus_overlap_arithmetic() -> None:
     assert report.gold_attributions == 3 and report.predicted_attributed == 3
 
 
+def test_errors_say_where_each_gold_attribution_went() -> None:
+    prediction = {
+        "claims": [
+            _claim((15, 45), (10, 14), (0, 9)),  # E1 exact
+            _claim((46, 59), (64, 69), (60, 63)),  # E2: content is only its first part -> boundary
+            _claim((86, 102), (0, 3), None),  # a cue ("The") no gold cue overlaps
+        ]
+    }
+    report = score([_hand_gold()], [prediction])
+    assert report.errors == {"exact": 1, "boundary": 1, "wrong_link": 0, "missed_cue": 1, "spurious_cue": 1}
+    linked_elsewhere = {"claims": [_claim((86, 102), (10, 14), (0, 9))]}  # "said" with E3's content
+    assert score([_hand_gold()], [linked_elsewhere]).errors["wrong_link"] == 1
+    assert "missed_cue" in report.format() and report.to_json()["errors"]["boundary"] == 1
+
+
 def test_score_counts_a_shared_cue_once_and_matches_one_to_one() -> None:
     gold = _hand_gold()
     prediction = {"claims": [_claim((15, 30), (10, 14), (0, 9)), _claim((30, 44), (10, 14), (0, 9))]}
