@@ -16,8 +16,10 @@ from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
+from cpkg.cli import add_pipeline_argument
 from cpkg.errors import InputError
 from cpkg.evaluation import GoldDocument, is_brat_folder, load_brat_folder, load_gold_json, run_eval
+from cpkg.speaker_eval import load_speaker_gold, recording, score_speakers
 
 
 def register(subparsers: Any) -> None:
@@ -41,6 +43,10 @@ def register(subparsers: Any) -> None:
     )
     parser.add_argument("--json", action="store_true", help="print the report as JSON")
     parser.add_argument("--details", action="store_true", help="list missed/wrong/spurious claims")
+    parser.add_argument(
+        "--speakers", type=Path, default=None, help="speaker gold JSON: also score who each found speaker is"
+    )
+    add_pipeline_argument(parser)
     parser.set_defaults(func=run)
 
 
@@ -75,14 +81,14 @@ def load_golds(
     return [load_gold_json(path, text_dirs=text_dirs) for path in files[:limit]]
 
 
-def extractor_predictions(golds: Sequence[GoldDocument]) -> Iterator[dict[str, Any]]:
-    """JSON-contract predictions of the real extractor for the gold documents' texts."""
+def extractor_predictions(golds: Sequence[GoldDocument], pipeline: Sequence[str] = ()) -> Iterator[dict[str, Any]]:
+    """JSON-contract predictions of the configured extractor for the gold documents' texts."""
     from cpkg.articles import article_from_text
-    from cpkg.extract import Extractor
+    from cpkg.extract import build_extractor
     from cpkg.jsonio import extraction_to_json
 
     articles = [article_from_text(gold.text, id=gold.id) for gold in golds]
-    extractor = Extractor()
+    extractor = build_extractor(pipeline)
     for extraction in _progress(extractor.extract_many(articles), len(articles)):
         yield extraction_to_json(extraction)
 
@@ -97,9 +103,19 @@ def _progress(items: Any, total: int) -> Any:
 
 def run(args: argparse.Namespace, extract_fn: Any = None) -> int:
     golds = load_golds(args.gold, args.gold_format, limit=args.limit, text_dirs=args.text_dir, annotator=args.annotator)
-    report = run_eval(golds, extract_fn or extractor_predictions)
+    predictions: dict[str, Any] = {}
+    extract = extract_fn or (lambda docs: extractor_predictions(docs, args.pipeline))
+    report = run_eval(golds, recording(extract, predictions))
+    speakers = None
+    if getattr(args, "speakers", None) is not None:
+        speakers = score_speakers(load_speaker_gold(args.speakers), golds, predictions)
     if args.json:
-        print(json.dumps(report.to_json(), indent=1, ensure_ascii=False))
+        data = report.to_json()
+        if speakers is not None:
+            data["speakers"] = speakers.to_json()
+        print(json.dumps(data, indent=1, ensure_ascii=False))
     else:
         print(report.format(details=True if args.details else None))
+        if speakers is not None:
+            print(speakers.format(details=args.details))
     return 0
