@@ -8,8 +8,11 @@ from collections.abc import Callable
 import pytest
 from cpkg.graph import dataset_graph, extraction_to_dataset
 from cpkg.iris import agent_iri, article_iri, claim_iri
-from cpkg.validate import validate
+from cpkg.shacl import CompiledShapes, UnsupportedShape
+from cpkg.validate import ENGINES, Engine, validate
 from fixtures_graph import seed_extraction
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from rdflib import RDF, RDFS, XSD, Graph, Literal, Namespace, URIRef
 from rdflib.namespace import PROV, SDO
 
@@ -71,14 +74,18 @@ MUTATIONS: dict[str, tuple[str, Callable[[Graph], None]]] = {
     "no speaker": ("ClaimAttributionShape", _remove(C01, PROV.wasAttributedTo)),
     "speaker untyped": ("AttributedClaimSpeakerShape", _set(C01, PROV.wasAttributedTo, URIRef("urn:x:nobody"))),
     "speaker without label": ("AgentLabelShape", _remove(QUD, RDFS.label)),
-    "agent of no kind": ("AgentKindShape", lambda g: [g.remove((QUD, RDF.type, t)) for t in
-                                                        list(g.objects(QUD, RDF.type)) if t != PROV.Agent]),
+    "agent of no kind": (
+        "AgentKindShape",
+        lambda g: [g.remove((QUD, RDF.type, t)) for t in list(g.objects(QUD, RDF.type)) if t != PROV.Agent],
+    ),
     "negative quantity": ("QuantityValueShape", _set(Q1, SDO.value, Literal("-5", datatype=XSD.decimal))),
     "quantity as string": ("QuantityValueShape", _set(Q1, SDO.value, Literal("9000"))),
     "unknown qualifier": ("QuantityQualifierShape", _set(Q1, CP.qualifier, CP.Roughly)),
     "said_on not a date": ("ClaimSaidOnShape", _set(C01, CP.saidOn, Literal("Thursday"))),
-    "said_on a datetime": ("ClaimSaidOnShape", _set(C01, CP.saidOn, Literal("2023-11-02T00:00:00",
-                                                                                datatype=XSD.dateTime))),
+    "said_on a datetime": (
+        "ClaimSaidOnShape",
+        _set(C01, CP.saidOn, Literal("2023-11-02T00:00:00", datatype=XSD.dateTime)),
+    ),
     "published not a date": ("ArticleDatePublishedShape", _set(ARTICLE, SDO.datePublished, Literal("2 Nov"))),
     "no article text": ("ArticleTextShape", _remove(ARTICLE, SDO.text)),
     "marker covers unmarked claim": ("VerificationMarkerShape", _set(C13, CP.verificationStatus, CP.Unmarked)),
@@ -86,15 +93,53 @@ MUTATIONS: dict[str, tuple[str, Callable[[Graph], None]]] = {
 }
 
 
+@pytest.mark.parametrize("engine", ENGINES)
 @pytest.mark.parametrize("case", sorted(MUTATIONS))
-def test_mutation_fails_naming_the_shape(seed_graph: Graph, case: str) -> None:
+def test_mutation_fails_naming_the_shape(seed_graph: Graph, case: str, engine: Engine) -> None:
     shape, mutate = MUTATIONS[case]
     graph = copy(seed_graph)
     mutate(graph)
-    result = validate(graph)
+    result = validate(graph, engine=engine)
     assert not result.conforms
     assert shape in result.shapes, result.readable()
     assert shape in result.readable()
+
+
+@pytest.mark.parametrize("case", sorted(MUTATIONS))
+def test_the_compiled_engine_reports_what_pyshacl_reports(seed_graph: Graph, case: str) -> None:
+    graph = copy(seed_graph)
+    MUTATIONS[case][1](graph)
+    compiled, reference = validate(graph, engine="compiled"), validate(graph, engine="pyshacl")
+    assert compiled.violations == reference.violations
+
+
+ODD_VALUES = [Literal(-3), Literal("x"), Literal("", lang="en"), Literal(2.5), URIRef("urn:x:thing"), RDF.Property]
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(data=st.data())
+def test_the_engines_agree_on_random_damage(seed_graph: Graph, data: st.DataObject) -> None:
+    triples = sorted(seed_graph, key=str)
+    graph = copy(seed_graph)
+    for _ in range(data.draw(st.integers(1, 3))):
+        s, p, o = data.draw(st.sampled_from(triples))
+        if data.draw(st.booleans()):
+            graph.remove((s, p, o))
+        else:
+            graph.set((s, p, data.draw(st.sampled_from(ODD_VALUES))))
+    assert validate(graph, engine="compiled").violations == validate(graph, engine="pyshacl").violations
+
+
+def test_the_compiled_engine_refuses_shapes_it_cannot_check() -> None:
+    shapes = Graph().parse(
+        data="""
+        @prefix sh: <http://www.w3.org/ns/shacl#> .
+        <urn:s> a sh:NodeShape ; sh:targetClass <urn:C> ; sh:closed true .
+        """,
+        format="turtle",
+    )
+    with pytest.raises(UnsupportedShape, match="closed"):
+        CompiledShapes.compile(shapes)
 
 
 def test_report_is_readable(seed_graph: Graph) -> None:
