@@ -20,10 +20,7 @@ from fastapi.staticfiles import StaticFiles
 
 def named_queries() -> list[dict[str, str]]:
     """The named SPARQL queries of ontology/queries/*.rq, for the query page and clients."""
-    return [
-        {"name": path.stem, "query": path.read_text(encoding="utf-8")}
-        for path in sorted(QUERIES_DIR.glob("*.rq"))
-    ]
+    return [{"name": path.stem, "query": path.read_text(encoding="utf-8")} for path in sorted(QUERIES_DIR.glob("*.rq"))]
 
 
 def create_app(settings: Settings | None = None, store: Any = None) -> FastAPI:

@@ -5,13 +5,16 @@ from __future__ import annotations
 
 import asyncio
 import hmac
+import logging
 from pathlib import Path
 from typing import Any
 
 import pyoxigraph as ox
 from cpkg.api.settings import Settings
-from cpkg.api.worker import QueryJob, QueryPool, QueryReply, QueryTimeout, Snapshots, execute
+from cpkg.api.worker import Job, QueryJob, QueryPool, QueryReply, QueryTimeout, Snapshots, StreamedReply, run_job
 from cpkg.errors import CpkgError
+
+log = logging.getLogger("cpkg.serve")
 
 
 def raw_store(store: Any) -> ox.Store:
@@ -39,25 +42,42 @@ class InlinePool:
     thread of this process. The timeout answers the client but cannot stop the query, so the
     server refuses to serve an in-memory store except in tests."""
 
-    def __init__(self, store: ox.Store, size: int) -> None:
-        self.store = store
+    def __init__(self, kg_store: Any, size: int) -> None:
+        self.kg_store = kg_store
         self.size = size
+        self.reserve = 0
         self._slots = asyncio.Semaphore(size)
         self.killed = 0
+        self.killed_for_memory = 0
         self.busy = 0
 
     async def start(self) -> None:
         return None
 
-    async def run(self, job: QueryJob, timeout: float) -> QueryReply:
+    async def run(self, job: Job, timeout: float) -> QueryReply:
         async with self._slots:
             self.busy += 1
             try:
-                return await asyncio.wait_for(asyncio.to_thread(execute, self.store, job), timeout)
+                reply = await asyncio.wait_for(asyncio.to_thread(self._collect, job), timeout)
             except TimeoutError:
-                raise QueryTimeout from None
+                raise QueryTimeout(timeout, reserve=False) from None
             finally:
                 self.busy -= 1
+        return reply
+
+    def _collect(self, job: Job) -> QueryReply:
+        reply = run_job(self.kg_store, job)
+        if reply.chunks is not None:
+            reply.body, reply.chunks = b"".join(reply.chunks), None
+        return reply
+
+    async def stream(self, job: Job, timeout: float) -> StreamedReply:
+        reply = await self.run(job, timeout)
+
+        async def chunks() -> Any:
+            yield reply.body
+
+        return StreamedReply(reply.status, reply.media, reply.headers, chunks())  # type: ignore[arg-type]
 
     async def close(self) -> None:
         return None
@@ -83,13 +103,20 @@ class Backend:
         if self.path is not None:
             self.snapshots = Snapshots(self.store, self.path)
             self.pool: QueryPool | InlinePool = QueryPool(
-                settings.max_concurrent_queries, self.snapshots, settings.queue_wait
+                settings.max_concurrent_queries,
+                self.snapshots,
+                settings.queue_wait,
+                reserve=settings.reserve_workers,
+                reserve_timeout=settings.reserve_timeout,
+                memory_limit=settings.query_memory_mb << 20,
             )
         else:
-            self.pool = InlinePool(self.store, settings.max_concurrent_queries)
+            self.pool = InlinePool(self.kg_store, settings.max_concurrent_queries)
         self.write_lock = asyncio.Lock()
 
     async def start(self) -> None:
+        if not self.settings.admin_token:
+            log.warning("writes are off: CPKG_ADMIN_TOKEN is not set, so every HTTP write answers 403")
         await self.pool.start()
 
     async def close(self) -> None:
@@ -105,11 +132,19 @@ class Backend:
         if self.snapshots is not None:
             self.snapshots.changed()
 
-    async def query(self, job: QueryJob, timeout: float | None = None) -> QueryReply:
-        if job.row_limit <= 0 or job.row_limit > self.settings.row_limit:
-            job.row_limit = self.settings.row_limit
+    def _timeout(self, timeout: float | None) -> float:
         limit = self.settings.query_timeout
-        return await self.pool.run(job, min(timeout, limit) if timeout else limit)
+        return min(timeout, limit) if timeout else limit
+
+    async def query(self, job: Job, timeout: float | None = None) -> QueryReply:
+        """Run a job in a worker (the timeout, the memory limit and the concurrency cap apply)."""
+        if isinstance(job, QueryJob) and (job.row_limit <= 0 or job.row_limit > self.settings.row_limit):
+            job.row_limit = self.settings.row_limit
+        return await self.pool.run(job, self._timeout(timeout))
+
+    async def stream(self, job: Job, timeout: float | None = None) -> StreamedReply:
+        """Like `query`, with the body sent on as the worker produces it."""
+        return await self.pool.stream(job, self._timeout(timeout))
 
     async def update(self, text: str, base_iri: str | None) -> None:
         """Run a SPARQL Update on the live store (raises SyntaxError on a bad update)."""

@@ -18,9 +18,10 @@ from typing import Annotated, Any
 import pyoxigraph as ox
 from cpkg.api import conneg, rest_queries
 from cpkg.api.backend import Backend
+from cpkg.api.errors import status_of
 from cpkg.api.sparql import PREFIXES, ProtocolError, require_token, run_job
-from cpkg.api.worker import QueryJob
-from cpkg.errors import CpkgError, InputError, QueryError, ValidationError
+from cpkg.api.worker import QueryJob, ValidateJob
+from cpkg.errors import CpkgError, ValidationError
 from cpkg.iris import AGENTS_GRAPH, CPKG, ID, agent_iri, article_graph_iri, claim_iri
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import JSONResponse, Response
@@ -35,8 +36,12 @@ VERIFICATION = {
 VERIFICATION_NAMES = {iri: name for name, iri in VERIFICATION.items()}
 CONTEXTS = {CPKG + "BodyContext": "body", CPKG + "EmbeddedHeadlineContext": "embedded_headline"}
 QUALIFIERS = {
-    CPKG + "Exact": "exact", CPKG + "MoreThan": "more_than", CPKG + "AtLeast": "at_least",
-    CPKG + "Approximately": "approximately", CPKG + "LessThan": "less_than", CPKG + "AtMost": "at_most",
+    CPKG + "Exact": "exact",
+    CPKG + "MoreThan": "more_than",
+    CPKG + "AtLeast": "at_least",
+    CPKG + "Approximately": "approximately",
+    CPKG + "LessThan": "less_than",
+    CPKG + "AtMost": "at_most",
     CPKG + "UpTo": "up_to",
 }
 KINDS = ("person", "organization", "country", "group")
@@ -96,8 +101,9 @@ def python_value(cell: dict[str, Any] | None) -> Any:
     return value
 
 
-async def select(request: Request, sparql: str, subs: dict[str, ox.NamedNode | ox.Literal] | None = None,
-                 *, union: bool = True) -> list[dict[str, Any]]:
+async def select(
+    request: Request, sparql: str, subs: dict[str, ox.NamedNode | ox.Literal] | None = None, *, union: bool = True
+) -> list[dict[str, Any]]:
     """Run a SELECT in a worker; rows as dicts of plain values. Limits raise ProtocolError."""
     backend = backend_of(request)
     job = QueryJob(
@@ -106,12 +112,16 @@ async def select(request: Request, sparql: str, subs: dict[str, ox.NamedNode | o
         union_default=union,
         row_limit=backend.settings.row_limit,
         substitutions={name: term_spec(term) for name, term in (subs or {}).items()},
+        trusted=True,
     )
     response = await run_job(backend, job, None)
     if response.status_code != 200:
         text = bytes(response.body).decode(errors="replace").strip()
-        raise ProtocolError(response.status_code if response.status_code != 400 else 500, text,
-                            dict(response.headers) if response.status_code == 503 else None)
+        raise ProtocolError(
+            response.status_code if response.status_code != 400 else 500,
+            text,
+            dict(response.headers) if response.status_code == 503 else None,
+        )
     data = json.loads(bytes(response.body))
     return [{k: python_value(v) for k, v in row.items()} for row in data["results"]["bindings"]]
 
@@ -161,27 +171,38 @@ async def claims_json(request: Request, claim_iris: list[str]) -> list[dict[str,
         if row.get("speaker"):
             affiliation = None
             if row.get("affiliation"):
-                affiliation = {"label": row.get("affiliationLabel"), "kind": row.get("affiliationKind"),
-                               "iri": row["affiliation"]}
+                affiliation = {
+                    "label": row.get("affiliationLabel"),
+                    "kind": row.get("affiliationKind"),
+                    "iri": row["affiliation"],
+                }
             role = None
             if row.get("roleTitle") or row.get("roleText"):
                 role = {"title": row.get("roleTitle")}
                 if row.get("roleText"):
                     role["text"] = row["roleText"]
             speaker = {
-                "label": row.get("speakerLabel"), "kind": row.get("speakerKind"), "iri": row["speaker"],
-                "mention": None if row.get("mentionText") is None else
-                {"text": row["mentionText"], "start": row["mentionStart"], "end": row["mentionEnd"]},
-                "honorific": row.get("honorific"), "role": role, "affiliation": affiliation,
+                "label": row.get("speakerLabel"),
+                "kind": row.get("speakerKind"),
+                "iri": row["speaker"],
+                "mention": None
+                if row.get("mentionText") is None
+                else {"text": row["mentionText"], "start": row["mentionStart"], "end": row["mentionEnd"]},
+                "honorific": row.get("honorific"),
+                "role": role,
+                "affiliation": affiliation,
             }
         claims[row["claim"]] = {
             "id": row["claimId"],
             "document": row["articleId"],
             "ref": f"{row['articleId']}/{row['claimId']}",
             "iri": row["claim"],
-            "text": row["text"], "start": row["start"], "end": row["end"],
-            "cue": None if row.get("cueText") is None else
-            {"text": row["cueText"], "start": row["cueStart"], "end": row["cueEnd"]},
+            "text": row["text"],
+            "start": row["start"],
+            "end": row["end"],
+            "cue": None
+            if row.get("cueText") is None
+            else {"text": row["cueText"], "start": row["cueStart"], "end": row["cueEnd"]},
             "speaker": speaker,
             "attributed": bool(row["attributed"]),
             "verification": VERIFICATION_NAMES.get(row["status"], row["status"]),
@@ -194,20 +215,27 @@ async def claims_json(request: Request, claim_iris: list[str]) -> list[dict[str,
     for row in quantities:
         if row["claim"] in claims and row["q"] not in seen_q:
             seen_q.add(row["q"])
-            claims[row["claim"]]["quantities"].append({
-                "value": row["value"], "qualifier": QUALIFIERS.get(row["qualifier"], row["qualifier"]),
-                "text": row["text"], "start": row["start"], "end": row["end"],
-            })
+            claims[row["claim"]]["quantities"].append(
+                {
+                    "value": row["value"],
+                    "qualifier": QUALIFIERS.get(row["qualifier"], row["qualifier"]),
+                    "text": row["text"],
+                    "start": row["start"],
+                    "end": row["end"],
+                }
+            )
     for row in parts:
         if row["claim"] in claims:
             claims[row["claim"]].setdefault("parts", []).append([row["start"], row["end"]])
     return [claims[i] for i in claim_iris if i in claims]
 
 
-async def claim_page(request: Request, subs: dict[str, ox.NamedNode | ox.Literal], limit: int, offset: int
-                     ) -> tuple[list[dict[str, Any]], bool]:
-    query = (rest_queries.CLAIM_PAGE + f"LIMIT {rest_queries.sparql_int(limit + 1)} "
-             f"OFFSET {rest_queries.sparql_int(offset)}")
+async def claim_page(
+    request: Request, subs: dict[str, ox.NamedNode | ox.Literal], limit: int, offset: int
+) -> tuple[list[dict[str, Any]], bool]:
+    query = (
+        rest_queries.CLAIM_PAGE + f"LIMIT {rest_queries.sparql_int(limit + 1)} OFFSET {rest_queries.sparql_int(offset)}"
+    )
     rows = await select(request, query, subs)
     more = len(rows) > limit
     return await claims_json(request, [r["claim"] for r in rows[:limit]]), more
@@ -221,7 +249,7 @@ def split_ref(ref: str) -> tuple[str, str]:
 
 
 def handle(func: Any) -> Any:
-    """Turn ProtocolError / CpkgError into JSON errors."""
+    """Turn ProtocolError / CpkgError into JSON errors (statuses from `cpkg.api.errors`)."""
     import functools
 
     @functools.wraps(func)
@@ -232,13 +260,8 @@ def handle(func: Any) -> Any:
             return error_json(error)
         except ValidationError as error:
             return error_json(problem(422, str(error).splitlines()[0], report=error.report or str(error)))
-        except QueryError as error:
-            return error_json(problem(422, str(error)))
-        except InputError as error:
-            status = 413 if "over the limit" in str(error) else 415 if "UTF-8" in str(error) else 400
-            return error_json(problem(status, str(error)))
         except CpkgError as error:
-            return error_json(problem(500, str(error)))
+            return error_json(problem(status_of(error), str(error)))
 
     return wrapper
 
@@ -268,13 +291,17 @@ async def list_claims(
     if verification is not None and verification not in VERIFICATION:
         raise problem(422, f"verification must be one of {', '.join(VERIFICATION)}")
     subs = claim_filters(
-        fSpeaker=speaker, fKind=kind, fVerification=VERIFICATION.get(verification or ""),
-        fHedged=None if hedged is None else str(hedged).lower(), fQ=q,
-        fSince=check_date("since", since), fUntil=check_date("until", until), fDocument=document,
+        fSpeaker=speaker,
+        fKind=kind,
+        fVerification=VERIFICATION.get(verification or ""),
+        fHedged=None if hedged is None else str(hedged).lower(),
+        fQ=q,
+        fSince=check_date("since", since),
+        fUntil=check_date("until", until),
+        fDocument=document,
     )
     claims, more = await claim_page(request, subs, limit, offset)
-    return {"claims": claims, "limit": limit, "offset": offset,
-            "next_offset": offset + limit if more else None}
+    return {"claims": claims, "limit": limit, "offset": offset, "next_offset": offset + limit if more else None}
 
 
 @router.get("/claims/{ref:path}/trace", tags=["Claims"])
@@ -306,42 +333,58 @@ async def get_claim(request: Request, ref: str) -> Any:
 # ---- documents -------------------------------------------------------------------------------------
 
 
-async def document_json(request: Request, document: str) -> dict[str, Any] | None:
+async def document_json(request: Request, document: str, limit: int, offset: int) -> dict[str, Any] | None:
+    """The document and one page of its claims (`next_offset` says whether more follow)."""
     rows = await select(request, rest_queries.DOCUMENT, {"fDocument": literal(document)})
     if not rows:
         return None
     row = rows[0]
-    claims: list[dict[str, Any]] = []
-    offset = 0
-    while True:
-        page, more = await claim_page(request, claim_filters(fDocument=document), MAX_PAGE, offset)
-        claims += page
-        if not more:
-            break
-        offset += MAX_PAGE
+    claims, more = await claim_page(request, claim_filters(fDocument=document), limit, offset)
     dateline = None
     if row.get("dlText") is not None:
-        dateline = {"place": row.get("place"), "date": row.get("date"), "text": row["dlText"],
-                    "start": row["dlStart"], "end": row["dlEnd"]}
+        dateline = {
+            "place": row.get("place"),
+            "date": row.get("date"),
+            "text": row["dlText"],
+            "start": row["dlStart"],
+            "end": row["dlEnd"],
+        }
     return {
         "document": {
-            "id": document, "chars": row["chars"], "sha256": row.get("sha256"), "url": row.get("url"),
-            "title": row.get("title"), "publisher": row.get("publisher"), "published": row.get("published"),
+            "id": document,
+            "chars": row["chars"],
+            "sha256": row.get("sha256"),
+            "url": row.get("url"),
+            "title": row.get("title"),
+            "publisher": row.get("publisher"),
+            "published": row.get("published"),
             "dateline": dateline,
         },
         "claims": claims,
+        "limit": limit,
+        "offset": offset,
+        "next_offset": offset + limit if more else None,
     }
+
+
+async def page_of(request: Request, name: str, count: str, limit: int, offset: int) -> tuple[list[dict[str, Any]], int]:
+    """One page of a named query, cut in the query (LIMIT/OFFSET after its ORDER BY), and the
+    total from its count query: the row limit bounds a page, never the whole list."""
+    from cpkg.queries import get_named_query
+
+    named = get_named_query(name)
+    page = f"{named.sparql}\nLIMIT {rest_queries.sparql_int(limit)} OFFSET {rest_queries.sparql_int(offset)}"
+    rows = await select(request, page, named.substitutions({}))
+    total = await select(request, get_named_query(count).sparql)
+    return rows, int(total[0]["n"])
 
 
 @router.get("/documents", tags=["Documents"])
 @handle
 async def list_documents(request: Request, limit: Limit = 100, offset: Offset = 0) -> Any:
     """Stored documents with title, publisher, date and claim counts (named query `articles`)."""
-    from cpkg.queries import get_named_query
-
-    named = get_named_query("articles")
-    rows = await select(request, named.sparql, named.substitutions({}))
-    return {"documents": rows[offset: offset + limit], "total": len(rows), "limit": limit, "offset": offset}
+    rows, total = await page_of(request, "articles", "article_count", limit, offset)
+    return {"documents": rows, "total": total, "limit": limit, "offset": offset}
 
 
 @router.get(
@@ -350,9 +393,10 @@ async def list_documents(request: Request, limit: Limit = 100, offset: Offset = 
     responses={200: {"content": {"application/json": {}, **{m: {} for m in RDF_DOCUMENT_TYPES}}}},
 )
 @handle
-async def get_document(request: Request, document: str) -> Any:
-    """The document in the JSON contract, or its RDF graph for `Accept: text/turtle`,
-    `application/ld+json`, `application/trig`, `application/n-quads`, `application/n-triples`."""
+async def get_document(request: Request, document: str, limit: Limit = MAX_PAGE, offset: Offset = 0) -> Any:
+    """The document in the JSON contract (its claims paged by `limit`/`offset`, `next_offset`
+    when more follow), or its whole RDF graph for `Accept: text/turtle`, `application/ld+json`,
+    `application/trig`, `application/n-quads`, `application/n-triples`."""
     media = conneg.negotiate(request.headers.get("accept"), ["application/json", *RDF_DOCUMENT_TYPES])
     if media is None:
         raise problem(406, "available as application/json or " + ", ".join(RDF_DOCUMENT_TYPES))
@@ -363,7 +407,7 @@ async def get_document(request: Request, document: str) -> Any:
             raise problem(404, f"no document {document!r}")
         data = await asyncio.to_thread(backend.kg_store.dump, RDF_DOCUMENT_TYPES[media], graph)
         return Response(data, media_type=media)
-    found = await document_json(request, document)
+    found = await document_json(request, document, limit, offset)
     if found is None:
         raise problem(404, f"no document {document!r}")
     return found
@@ -372,10 +416,14 @@ async def get_document(request: Request, document: str) -> Any:
 DOCUMENT_BODY = {
     "content": {
         "text/plain": {"schema": {"type": "string"}},
-        "application/json": {"schema": {
-            "type": "object", "required": ["text"], "additionalProperties": False,
-            "properties": {k: {"type": "string"} for k in ("text", "id", "url", "title", "publisher", "published")},
-        }},
+        "application/json": {
+            "schema": {
+                "type": "object",
+                "required": ["text"],
+                "additionalProperties": False,
+                "properties": {k: {"type": "string"} for k in ("text", "id", "url", "title", "publisher", "published")},
+            }
+        },
     },
     "required": True,
 }
@@ -406,6 +454,8 @@ def parse_document_body(media: str | None, charset: str | None, body: bytes) -> 
             data = json.loads(body)
         except (ValueError, UnicodeDecodeError) as error:
             raise problem(400, f"invalid JSON: {error}") from None
+        except RecursionError:
+            raise problem(400, "invalid JSON: nested too deeply") from None
         if not isinstance(data, dict):
             raise problem(422, "the JSON body must be an object {text, url, title, publisher, published}")
         bad = [k for k, v in data.items() if v is not None and not isinstance(v, str)]
@@ -425,27 +475,39 @@ async def post_document(request: Request) -> Any:
     its claims in the JSON contract; 422 with the SHACL report when invalid (nothing stored)."""
     from cpkg.api.sparql import media_and_charset
     from cpkg.jsonio import extraction_to_json
+    from cpkg.pipeline import API_SOURCE
 
     require_token(request)
     media, charset = media_and_charset(request)
     article = parse_document_body(media, charset, await request.body())
     backend = backend_of(request)
     ingestor = get_ingestor(request)
+    # Extraction runs outside the write lock (reads, deletes and other stores go on meanwhile),
+    # one article at a time: the spaCy pipeline is not shared between threads.
+    async with _EXTRACTING:
+        extraction = await asyncio.to_thread(ingestor.extractor.extract, article)
 
-    def ingest() -> tuple[str, dict[str, Any]]:
-        unchanged = ingestor.is_unchanged(article)
-        extraction = ingestor.extractor.extract(article)
-        if not unchanged:
-            ingestor.store_extraction(extraction)
-        return ("unchanged" if unchanged else "stored"), extraction_to_json(extraction)
+    def store() -> str:
+        if ingestor.is_unchanged(article):
+            return "unchanged"
+        ingestor.store_extraction(extraction, API_SOURCE)
+        return "stored"
 
-    status, contract = await backend.write(ingest)
-    return JSONResponse({"id": article.id, "status": status, **contract}, 201 if status == "stored" else 200,
-                        headers={"Location": f"/documents/{article.id}"})
+    status = await backend.write(store)
+    contract = extraction_to_json(extraction)
+    return JSONResponse(
+        {"id": article.id, "status": status, **contract},
+        201 if status == "stored" else 200,
+        headers={"Location": f"/documents/{article.id}"},
+    )
 
 
-@router.delete("/documents/{document}", tags=["Documents"], status_code=204, response_class=Response,
-                response_model=None)
+_EXTRACTING = asyncio.Lock()
+
+
+@router.delete(
+    "/documents/{document}", tags=["Documents"], status_code=204, response_class=Response, response_model=None
+)
 @handle
 async def delete_document(request: Request, document: str) -> Any:
     """Remove a document's graph (admin token). Agents stay in the shared agents graph."""
@@ -464,14 +526,11 @@ async def delete_document(request: Request, document: str) -> Any:
 @handle
 async def list_agents(request: Request, limit: Limit = 100, offset: Offset = 0) -> Any:
     """Speakers and organisations with kind, aliases and claim counts (named query `agents`)."""
-    from cpkg.queries import get_named_query
-
-    named = get_named_query("agents")
-    rows = await select(request, named.sparql, named.substitutions({}))
+    rows, total = await page_of(request, "agents", "agent_count", limit, offset)
     for row in rows:
         if isinstance(row.get("agent"), str) and row["agent"].startswith(ID + "agent/"):
             row["id"] = row["agent"].removeprefix(ID + "agent/")
-    return {"agents": rows[offset: offset + limit], "total": len(rows), "limit": limit, "offset": offset}
+    return {"agents": rows, "total": total, "limit": limit, "offset": offset}
 
 
 @router.get("/agents/{agent:path}", tags=["Agents"])
@@ -533,29 +592,14 @@ async def run_named_query(request: Request, name: str) -> Any:
 
 # ---- validation ------------------------------------------------------------------------------------
 
-_VALIDATING = threading.Lock()
-
 
 @router.get("/validate", tags=["Service"])
 @handle
 async def validate_all(request: Request) -> Any:
-    """SHACL report of the whole store, article by article (one run at a time: 503 otherwise)."""
-    from cpkg.validate import validate_store
-
-    if not _VALIDATING.acquire(blocking=False):
-        raise ProtocolError(503, "a validation is already running", {"Retry-After": "10"})
-    try:
-        results = await asyncio.to_thread(validate_store, backend_of(request).kg_store)
-    finally:
-        _VALIDATING.release()
-    articles = {
-        article_id: {
-            "conforms": result.conforms,
-            "violations": [str(v) for v in result.violations],
-        }
-        for article_id, result in results.items()
-    }
-    return {"conforms": all(a["conforms"] for a in articles.values()), "articles": articles}
+    """SHACL report of the whole store, article by article (admin token: it costs seconds of CPU
+    per article). Runs in a query worker, under the query timeout and memory limit."""
+    require_token(request)
+    return await run_job(backend_of(request), ValidateJob(), None)
 
 
 __all__ = ["PREFIXES", "router"]

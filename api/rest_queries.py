@@ -36,7 +36,9 @@ def sparql_int(value: int) -> str:
 
 
 # One row per matching claim, in document order; the page is cut with LIMIT/OFFSET.
-CLAIM_PAGE = PREFIXES + """
+CLAIM_PAGE = (
+    PREFIXES
+    + """
 SELECT DISTINCT ?claim ?articleId ?start ?fSpeaker ?fKind ?fVerification ?fHedged ?fQ ?fSince ?fUntil
        ?fDocument ?fClaim
 WHERE {
@@ -69,9 +71,12 @@ WHERE {
 }
 ORDER BY ?articleId ?start ?claim
 """
+)
 
 # Details of the claims in VALUES (several rows per claim when a value repeats).
-CLAIM_DETAILS = PREFIXES + """
+CLAIM_DETAILS = (
+    PREFIXES
+    + """
 SELECT ?claim ?articleId ?claimId ?text ?start ?end ?cueText ?cueStart ?cueEnd
        ?speaker ?speakerLabel ?speakerKind ?mentionText ?mentionStart ?mentionEnd ?honorific
        ?roleTitle ?roleText ?affiliation ?affiliationLabel ?affiliationKind
@@ -117,8 +122,11 @@ WHERE {
   }
 }
 """
+)
 
-CLAIM_QUANTITIES = PREFIXES + """
+CLAIM_QUANTITIES = (
+    PREFIXES
+    + """
 SELECT ?claim ?q ?value ?qualifier ?text ?start ?end WHERE {
   VALUES ?claim { %s }
   ?claim cpkg:quantity ?q .
@@ -129,8 +137,11 @@ SELECT ?claim ?q ?value ?qualifier ?text ?start ?end WHERE {
 }
 ORDER BY ?claim ?start
 """
+)
 
-CLAIM_PARTS = PREFIXES + """
+CLAIM_PARTS = (
+    PREFIXES
+    + """
 SELECT ?claim ?part ?start ?end WHERE {
   VALUES ?claim { %s }
   ?claim cpkg:contentPart ?part .
@@ -139,8 +150,11 @@ SELECT ?claim ?part ?start ?end WHERE {
 }
 ORDER BY ?claim ?start
 """
+)
 
-DOCUMENT = PREFIXES + """
+DOCUMENT = (
+    PREFIXES
+    + """
 SELECT ?fDocument ?article ?chars ?sha256 ?url ?title ?publisher ?published
        ?place ?date ?dlText ?dlStart ?dlEnd
 WHERE {
@@ -161,8 +175,11 @@ WHERE {
   }
 }
 """
+)
 
-AGENT = PREFIXES + """
+AGENT = (
+    PREFIXES
+    + """
 SELECT ?fAgent ?label ?altLabel ?kind ?key ?type ?memberOf ?memberOfLabel ?parent ?parentLabel ?description
 WHERE {
   ?fAgent a prov:Agent .
@@ -176,8 +193,11 @@ WHERE {
   OPTIONAL { ?fAgent org:subOrganizationOf ?parent . OPTIONAL { ?parent rdfs:label ?parentLabel } }
 }
 """
+)
 
-AGENT_ROLES = PREFIXES + """
+AGENT_ROLES = (
+    PREFIXES
+    + """
 SELECT DISTINCT ?fAgent ?role ?organization ?organizationLabel WHERE {
   ?attribution prov:agent ?fAgent ; prov:hadRole ?r .
   ?r rdfs:label ?role .
@@ -185,8 +205,11 @@ SELECT DISTINCT ?fAgent ?role ?organization ?organizationLabel WHERE {
 }
 ORDER BY ?role
 """
+)
 
-AGENT_CLAIMS = PREFIXES + """
+AGENT_CLAIMS = (
+    PREFIXES
+    + """
 SELECT ?fAgent ?articleId ?claimId ?text ?start WHERE {
   ?claim prov:wasAttributedTo ?fAgent ; schema:identifier ?claimId ;
          schema:appearance/schema:identifier ?articleId ;
@@ -197,3 +220,4 @@ SELECT ?fAgent ?articleId ?claimId ?text ?start WHERE {
 }
 ORDER BY ?articleId ?start
 """
+)

@@ -30,6 +30,13 @@ class Settings:
     """Number of query worker processes, i.e. queries running at once."""
     queue_wait: float = 2.0
     """Seconds a query waits for a free worker before 503 + Retry-After."""
+    reserve_workers: int = 1
+    """Extra workers that take work only when the main ones are all busy, with `reserve_timeout`."""
+    reserve_timeout: float = 2.0
+    """Seconds work may run on a reserve worker: small queries get answers while runaway ones
+    fill the main workers."""
+    query_memory_mb: int = 2048
+    """Resident memory (MiB) one worker may use; past it the worker is killed (503)."""
 
     @classmethod
     def from_env(cls, environ: dict[str, str] | None = None, **overrides: object) -> Settings:
@@ -50,6 +57,9 @@ class Settings:
             ("MAX_BODY", "max_body", int),
             ("MAX_CONCURRENT_QUERIES", "max_concurrent_queries", int),
             ("QUEUE_WAIT", "queue_wait", float),
+            ("RESERVE_WORKERS", "reserve_workers", int),
+            ("RESERVE_TIMEOUT", "reserve_timeout", float),
+            ("QUERY_MEMORY_MB", "query_memory_mb", int),
         ):
             if (value := get(name)) is not None:
                 try:
@@ -72,5 +82,9 @@ class Settings:
             raise InputError("body limit must be at least 1024 bytes")
         if self.max_concurrent_queries < 1:
             raise InputError("max concurrent queries must be at least 1")
+        if self.reserve_workers < 0 or self.reserve_timeout <= 0:
+            raise InputError("reserve workers must be at least 0, their timeout positive")
+        if self.query_memory_mb < 256:
+            raise InputError("the query memory limit must be at least 256 MiB")
         if self.admin_token is not None and len(self.admin_token) < 16:
             raise InputError("the admin token must be at least 16 characters")

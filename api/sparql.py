@@ -10,9 +10,10 @@ from urllib.parse import parse_qsl
 import pyoxigraph as ox
 from cpkg.api import conneg, results
 from cpkg.api.backend import Backend
+from cpkg.api.query_check import check_update
 from cpkg.api.update_dataset import apply_using
-from cpkg.api.worker import Busy, QueryJob, QueryReply, QueryTimeout, WorkerCrashed
-from cpkg.errors import InputError
+from cpkg.api.worker import Busy, Job, MemoryExceeded, QueryJob, QueryReply, QueryTimeout, StreamedReply, WorkerCrashed
+from cpkg.errors import InputError, QueryError
 from cpkg.web import STATIC_DIR
 from fastapi import APIRouter, Request
 from fastapi.responses import FileResponse, PlainTextResponse, Response
@@ -128,6 +129,9 @@ async def read_operation(request: Request, allow_query: bool = True) -> Operatio
             form = parse_qsl(text, keep_blank_values=True, strict_parsing=False, errors="strict")
         except (ValueError, UnicodeDecodeError) as error:
             raise ProtocolError(400, f"malformed form body: {error}") from None
+        if "update" in params:
+            # SPARQL 1.1 Protocol 2.2.1: an update by URL-encoded POST carries it in the body only.
+            raise ProtocolError(400, "the 'update' parameter must be in the form body, not in the URL")
         for key, value in form:
             params.setdefault(key, []).append(value)
         has_query, has_update = "query" in params, "update" in params
@@ -142,13 +146,9 @@ async def read_operation(request: Request, allow_query: bool = True) -> Operatio
             raise ProtocolError(400, "a direct POST carries the operation in the body, not in the URL")
         op = Operation("query" if media == SPARQL_QUERY else "update", decode(body, charset), params)
     elif media is None:
-        raise ProtocolError(
-            415, f"missing Content-Type; use {FORM}, {SPARQL_QUERY} or {SPARQL_UPDATE}"
-        )
+        raise ProtocolError(415, f"missing Content-Type; use {FORM}, {SPARQL_QUERY} or {SPARQL_UPDATE}")
     else:
-        raise ProtocolError(
-            415, f"unsupported Content-Type {media!r}; use {FORM}, {SPARQL_QUERY} or {SPARQL_UPDATE}"
-        )
+        raise ProtocolError(415, f"unsupported Content-Type {media!r}; use {FORM}, {SPARQL_QUERY} or {SPARQL_UPDATE}")
     if op.kind == "query" and not allow_query:
         raise ProtocolError(400, "this endpoint only runs updates; send queries to /sparql")
     if not op.text.strip():
@@ -191,21 +191,43 @@ def to_response(reply: QueryReply) -> Response:
     return Response(reply.body, reply.status, headers=reply.headers, media_type=reply.media)
 
 
-async def run_job(backend: Backend, job: QueryJob, timeout: float | None) -> Response:
+async def start_job(backend: Backend, job: Job, timeout: float | None) -> StreamedReply:
+    """Hand the job to a worker; the pool's refusals become protocol errors."""
     try:
-        reply = await backend.query(job, timeout)
-    except Busy:
-        retry = max(1, math.ceil(backend.settings.queue_wait))
-        raise ProtocolError(
-            503,
-            f"all {backend.settings.max_concurrent_queries} query workers are busy; retry later",
-            {"Retry-After": str(retry)},
-        ) from None
-    except QueryTimeout:
-        limit = min(timeout or backend.settings.query_timeout, backend.settings.query_timeout)
-        raise ProtocolError(504, f"query stopped: it ran longer than the {limit:g} s timeout") from None
-    except WorkerCrashed:
-        raise ProtocolError(500, "the query worker died while running the query") from None
+        return await backend.stream(job, timeout)
+    except BaseException as error:
+        raise job_error(backend, error, timeout) from None
+
+
+def job_error(backend: Backend, error: BaseException, timeout: float | None) -> BaseException:
+    """The protocol error for a job the pool refused or stopped (others pass through)."""
+    settings = backend.settings
+    if isinstance(error, Busy):
+        retry = max(1, math.ceil(settings.queue_wait))
+        workers = settings.max_concurrent_queries + settings.reserve_workers
+        return ProtocolError(503, f"all {workers} query workers are busy; retry later", {"Retry-After": str(retry)})
+    if isinstance(error, QueryTimeout):
+        if error.reserve:
+            return ProtocolError(
+                504,
+                f"query stopped: every main query worker was busy, so it ran on a reserve worker, which allows "
+                f"{error.seconds:g} s; retry later for the full {settings.query_timeout:g} s timeout",
+            )
+        return ProtocolError(504, f"query stopped: it ran longer than the {error.seconds:g} s timeout")
+    if isinstance(error, MemoryExceeded):
+        limit = error.limit >> 20
+        return ProtocolError(503, f"query stopped: its worker used more than {limit} MiB (CPKG_QUERY_MEMORY_MB)")
+    if isinstance(error, WorkerCrashed):
+        return ProtocolError(500, "the query worker died while running the query (out of memory?)")
+    return error
+
+
+async def run_job(backend: Backend, job: Job, timeout: float | None) -> Response:
+    """Run the job and answer with its whole reply."""
+    try:
+        reply: QueryReply = await backend.query(job, timeout)
+    except BaseException as error:
+        raise job_error(backend, error, timeout) from None
     return to_response(reply)
 
 
@@ -234,8 +256,11 @@ def require_token(request: Request) -> None:
     if not backend.settings.admin_token:
         raise ProtocolError(403, "writes are disabled: the server has no admin token configured")
     if not backend.token_ok(request.headers.get("authorization")):
-        raise ProtocolError(403, "writes need the admin token: Authorization: Bearer <token>",
-                            {"WWW-Authenticate": 'Bearer realm="cpkg"'})
+        raise ProtocolError(
+            403,
+            "writes need the admin token: Authorization: Bearer <token>",
+            {"WWW-Authenticate": 'Bearer realm="cpkg"'},
+        )
 
 
 async def run_update(request: Request, op: Operation) -> Response:
@@ -244,16 +269,20 @@ async def run_update(request: Request, op: Operation) -> Response:
     using_named = iri_list(op, "using-named-graph-uri")
     try:
         text = apply_using(op.text, using, using_named)
-    except InputError as error:
+        check_update(text)
+    except (InputError, QueryError) as error:
         raise ProtocolError(400, str(error)) from None
     try:
         await backend_of(request).update(text, base_iri=endpoint_iri(request))
     except SyntaxError as error:
-        raise ProtocolError(400, f"SPARQL Update syntax error: {error}") from None
-    except (ValueError, TypeError) as error:
+        raise ProtocolError(
+            400, f"SPARQL Update syntax error (in the update or a document it LOADs): {error}"
+        ) from None
+    except (RuntimeError, ValueError, TypeError) as error:
+        # e.g. LOAD of a document whose media type is not RDF.
         raise ProtocolError(400, f"SPARQL Update failed: {error}") from None
     except OSError as error:
-        raise ProtocolError(500, f"SPARQL Update failed in the store: {error}") from None
+        raise ProtocolError(500, f"SPARQL Update failed (store or network): {error}") from None
     return Response(status_code=204)
 
 

@@ -35,8 +35,7 @@ def apply_using(update: str, using: list[str], using_named: list[str]) -> str:
     if not using and not using_named:
         return update
     clause = " ".join(
-        [f"USING {ox.NamedNode(iri)}" for iri in using]
-        + [f"USING NAMED {ox.NamedNode(iri)}" for iri in using_named]
+        [f"USING {ox.NamedNode(iri)}" for iri in using] + [f"USING NAMED {ox.NamedNode(iri)}" for iri in using_named]
     )
     out: list[str] = []
     depth = 0

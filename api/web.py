@@ -10,13 +10,12 @@ article text and its embedded headlines, which the JSON contract leaves out) and
 
 from __future__ import annotations
 
-import asyncio
 from typing import Annotated, Any
 
-from cpkg.errors import CpkgError, InputError
+from cpkg.api.worker import ExportJob
 from cpkg.web import STATIC_DIR
 from fastapi import APIRouter, Query, Request
-from fastapi.responses import FileResponse, JSONResponse, Response
+from fastapi.responses import FileResponse, JSONResponse, Response, StreamingResponse
 
 WEB = STATIC_DIR / "web"
 INDEX = WEB / "index.html"
@@ -102,27 +101,28 @@ async def export_graph(
     """The claim graph (or the full RDF graph) as GraphML, GEXF, Cytoscape.js JSON, DOT or a
     self-contained HTML page; the same views and filters as `cpkg export`."""
     from cpkg import export
+    from cpkg.api.sparql import ProtocolError, start_job
 
     if format not in export.FORMATS:
         return _error(422, f"format must be one of {', '.join(export.FORMATS)}")
     if view not in export.VIEWS:
         return _error(422, f"view must be one of {', '.join(export.VIEWS)}")
-    store = request.app.state.backend.kg_store
+    # Built and written in a query worker (timeout, memory limit, concurrency cap), streamed on.
+    job = ExportJob(format, view=view, article=article, speaker=speaker)
     try:
-        data = await asyncio.to_thread(export.export, store, format, view=view, article=article, speaker=speaker)
-    except InputError as error:
-        status = 404 if str(error).startswith("no ") else 422
-        return _error(status, str(error))
-    except CpkgError as error:
-        return _error(500, str(error))
+        reply = await start_job(request.app.state.backend, job, None)
+    except ProtocolError as error:
+        return _error(error.status, error.message)
+    if reply.status != 200:
+        return Response(b"".join([chunk async for chunk in reply.chunks]), reply.status, media_type=reply.media)
     headers: dict[str, str] = {}
     name = "cpkg-" + "-".join(x for x in (view, article) if x)
     if download or format != "cytoscape":
         disposition = "attachment" if download else "inline"
         headers["Content-Disposition"] = f'{disposition}; filename="{_safe_name(name)}.{export.EXTENSIONS[format]}"'
     if format == "html":
-        headers["Content-Security-Policy"] = EXPORT_CSP.format(hashes=" ".join(export.html_script_hashes(data)))
-    return Response(data, media_type=export.MEDIA_TYPES[format], headers=headers)
+        headers["Content-Security-Policy"] = EXPORT_CSP.format(hashes=" ".join(export.html_script_hashes()))
+    return StreamingResponse(reply.chunks, media_type=export.MEDIA_TYPES[format], headers=headers)
 
 
 def _safe_name(name: str) -> str:

@@ -12,6 +12,12 @@ millisecond) after each write, lazily, when the next query arrives; workers open
 checkpoint read-only. A checkpoint is a directory nobody writes, so reading it is defined
 behaviour, and each query sees a consistent snapshot that includes every acknowledged write
 (read-your-writes). Checkpoints are deleted once no running query uses them.
+
+The same workers run the other unbounded work of the server: graph exports (streamed back in
+chunks) and whole-store validation. Workers cannot open network sockets and have bounded
+memory (`cpkg.api.sandbox`); the server kills one whose resident set passes the limit. One
+lane of workers (the reserve) only takes work that ends within a short timeout, so runaway
+queries filling the main lane never lock small queries out.
 """
 
 from __future__ import annotations
@@ -20,20 +26,23 @@ import asyncio
 import contextlib
 import gc
 import itertools
+import json
 import multiprocessing
 import multiprocessing.connection
 import os
-import re
 import shutil
 import tempfile
 import threading
 import uuid
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import pyoxigraph as ox
-from cpkg.api import conneg, results
+from cpkg.api import conneg, results, sandbox
+from cpkg.api.query_check import check_query
+from cpkg.errors import CpkgError, InputError, NotFound, QueryError
 
 # ---------------------------------------------------------------------------------------------
 # Inside the worker process
@@ -55,6 +64,29 @@ class QueryJob:
     substitutions: dict[str, tuple[str, ...]] = field(default_factory=dict)
     prefixes: dict[str, str] = field(default_factory=dict)
     snapshot: str | None = None
+    trusted: bool = False
+    """Our own query text (REST, named queries) with bound values: not parsed for SERVICE."""
+
+
+@dataclass
+class ExportJob:
+    """A graph export (`cpkg.export`) of the snapshot, streamed back in chunks."""
+
+    fmt: str
+    view: str = "claims"
+    article: str | None = None
+    speaker: str | None = None
+    snapshot: str | None = None
+
+
+@dataclass
+class ValidateJob:
+    """SHACL validation of every article of the snapshot, article by article."""
+
+    snapshot: str | None = None
+
+
+Job = QueryJob | ExportJob | ValidateJob
 
 
 @dataclass
@@ -63,6 +95,8 @@ class QueryReply:
     media: str = "text/plain; charset=utf-8"
     body: bytes = b""
     headers: dict[str, str] = field(default_factory=dict)
+    chunks: Iterable[bytes] | None = None
+    """Sent instead of `body` when set: a large answer leaves the worker piece by piece."""
 
 
 def make_term(spec: tuple[str, ...]) -> ox.NamedNode | ox.Literal:
@@ -81,34 +115,22 @@ def graph_term(iri: str) -> ox.NamedNode | ox.DefaultGraph:
     return ox.DefaultGraph() if iri == "" else ox.NamedNode(iri)
 
 
-# SERVICE would make the server send HTTP requests anywhere (SSRF): refused before parsing.
-_SKIPPED = re.compile(r'<[^<>"{}|^`\\\s]*>|"""[\s\S]*?"""|\'\'\'[\s\S]*?\'\'\'|"(?:[^"\\\n]|\\.)*"'
-                      r"|'(?:[^'\\\n]|\\.)*'|#[^\n]*")
-_SERVICE = re.compile(r"(?<![\w?$:.-])SERVICE(?![\w:-])", re.IGNORECASE)
-_ESCAPE = re.compile(r"\\u([0-9A-Fa-f]{4})|\\U([0-9A-Fa-f]{8})")
-# Cheap pre-check: `_SERVICE` can only match text holding these letters in a row (blanking
-# IRIs, strings and comments inserts spaces, so it never joins letters into the word).
-_WORD = re.compile("SERVICE", re.IGNORECASE)
-
-
-def uses_service(query: str) -> bool:
-    """Whether the query has the SERVICE keyword (outside IRIs, strings and comments; also
-    after \\u escapes are decoded). False positives only refuse a query; none slip through."""
-    decoded = _ESCAPE.sub(lambda m: chr(int(m.group(1) or m.group(2), 16)), query)
-    texts = (query,) if decoded == query else (query, decoded)
-    return any(_WORD.search(text) and _SERVICE.search(_SKIPPED.sub(" ", text)) for text in texts)
-
-
 def execute(store: ox.Store, job: QueryJob) -> QueryReply:
     """Run one query and serialize it; errors become replies, never exceptions."""
-    if uses_service(job.query):
-        return QueryReply(400, body=b"SERVICE (federated query) is not allowed on this endpoint\n")
+    has_dataset = False
+    if not job.trusted:
+        try:
+            has_dataset = check_query(job.query).has_dataset
+        except QueryError as error:
+            return QueryReply(400, body=f"{error}\n".encode())
     kwargs: dict[str, Any] = {"base_iri": job.base_iri}
     if job.default_graph is not None or job.named_graphs is not None:
         kwargs["default_graph"] = [graph_term(g) for g in job.default_graph or []]
         kwargs["named_graphs"] = [ox.NamedNode(g) for g in job.named_graphs or []]
     else:
-        kwargs["use_default_graph_as_union"] = job.union_default
+        # The union default graph applies only when neither the protocol nor the query (FROM /
+        # FROM NAMED) gives a dataset; with the flag off, Oxigraph honours the query's own.
+        kwargs["use_default_graph_as_union"] = job.union_default and not has_dataset
     if job.substitutions:
         kwargs["substitutions"] = {ox.Variable(k): make_term(v) for k, v in job.substitutions.items()}
     try:
@@ -172,30 +194,80 @@ def _collected(answer: Any, kind: str, media: str, job: QueryJob) -> results.Cou
     return results.Counted(results.bindings(variables, items, media), over)  # a QuerySolution iterates its values
 
 
-def worker_main(conn: multiprocessing.connection.Connection) -> None:
+def export_reply(store: Any, job: ExportJob) -> QueryReply:
+    """The export as chunks; the graph is built before the first byte, so errors are replies."""
+    from cpkg import export
+
+    try:
+        graph = export.build_graph(store, view=job.view, article=job.article, speaker=job.speaker)
+    except NotFound as error:
+        return QueryReply(404, "application/json", _error_json(str(error)))
+    except InputError as error:
+        return QueryReply(422, "application/json", _error_json(str(error)))
+    return QueryReply(200, export.MEDIA_TYPES[job.fmt], chunks=export.write_chunks(graph, job.fmt))
+
+
+def validate_reply(store: Any) -> QueryReply:
+    from cpkg.validate import validate_store
+
+    articles = {
+        article_id: {"conforms": result.conforms, "violations": [str(v) for v in result.violations]}
+        for article_id, result in validate_store(store).items()
+    }
+    body = {"conforms": all(a["conforms"] for a in articles.values()), "articles": articles}
+    return QueryReply(200, "application/json", json.dumps(body, ensure_ascii=False).encode())
+
+
+def _error_json(message: str) -> bytes:
+    return json.dumps({"error": message}, ensure_ascii=False).encode()
+
+
+def run_job(store: Any, job: Job) -> QueryReply:
+    """Any job against a cpkg store (`OxigraphStore`) over the snapshot."""
+    if isinstance(job, ExportJob):
+        return export_reply(store, job)
+    if isinstance(job, ValidateJob):
+        return validate_reply(store)
+    return execute(store.oxigraph, job)
+
+
+def _send(conn: multiprocessing.connection.Connection, reply: QueryReply) -> None:
+    """Header, then the body in raw byte chunks (not pickled: no extra copies), then b""."""
+    conn.send((reply.status, reply.media, reply.headers))
+    for chunk in reply.chunks if reply.chunks is not None else (reply.body,):
+        if chunk:
+            conn.send_bytes(chunk)
+    conn.send_bytes(b"")
+
+
+def worker_main(conn: multiprocessing.connection.Connection, address_space: int) -> None:
     """Serve jobs from `conn` until it closes. Each worker keeps its snapshot open between jobs."""
-    store: ox.Store | None = None
+    from cpkg.store.oxigraph import OxigraphStore
+
+    sandbox.block_network()
+    sandbox.limit_address_space(address_space)
+    check_query("ASK {}")  # load the parser before the first client waits for it
+    store: OxigraphStore | None = None
     opened: str | None = None
     while True:
         try:
-            job: QueryJob = conn.recv()
+            job: Job = conn.recv()
         except (EOFError, OSError):
             return
         try:
-            if job.snapshot != opened:
+            if store is None or job.snapshot != opened:
                 store = None
                 gc.collect()
-                store = ox.Store.read_only(job.snapshot) if job.snapshot else ox.Store()
+                store = OxigraphStore.open_read_only(job.snapshot) if job.snapshot else OxigraphStore(None)
                 opened = job.snapshot
-            assert store is not None
-            reply = execute(store, job)
+            reply = run_job(store, job)
+        except CpkgError as error:
+            reply = QueryReply(500, body=f"{error}\n".encode())
         except Exception as error:  # a worker must answer, whatever happens
             reply = QueryReply(500, body=f"query worker error: {type(error).__name__}: {error}\n".encode())
         try:
-            # The body goes as raw bytes, not inside the pickle: no extra copies of a large result.
-            conn.send((reply.status, reply.media, reply.headers))
-            conn.send_bytes(reply.body)
-        except (BrokenPipeError, OSError):
+            _send(conn, reply)
+        except Exception:  # a broken pipe, or a writer failing mid-stream: the server sees the pipe close
             return
 
 
@@ -208,11 +280,36 @@ class Busy(Exception):
 
 
 class QueryTimeout(Exception):
-    """The query outlived its timeout; its worker was killed."""
+    """The work outlived its timeout; its worker was killed."""
+
+    def __init__(self, seconds: float, reserve: bool) -> None:
+        super().__init__(seconds)
+        self.seconds = seconds
+        self.reserve = reserve
 
 
 class WorkerCrashed(Exception):
     """The worker died while running the query (e.g. out of memory)."""
+
+
+class MemoryExceeded(Exception):
+    """The worker's resident memory passed the limit; it was killed."""
+
+    def __init__(self, limit: int) -> None:
+        super().__init__(limit)
+        self.limit = limit
+
+
+_PAGE = os.sysconf("SC_PAGE_SIZE") if hasattr(os, "sysconf") else 4096
+
+
+def resident_bytes(pid: int) -> int:
+    """A process's resident set (Linux /proc); 0 where it cannot be read."""
+    try:
+        with open(f"/proc/{pid}/statm", "rb") as statm:
+            return int(statm.read().split()[1]) * _PAGE
+    except (OSError, ValueError, IndexError):
+        return 0
 
 
 def _alive(pid: int) -> bool:
@@ -289,10 +386,13 @@ class Snapshots:
 
 
 class _Worker:
-    def __init__(self, context: Any) -> None:
+    def __init__(self, context: Any, lane: str, address_space: int) -> None:
         parent, child = context.Pipe()
+        self.lane = lane
         self.conn: multiprocessing.connection.Connection = parent
-        self.process = context.Process(target=worker_main, args=(child,), daemon=True, name="cpkg-query")
+        self.process = context.Process(
+            target=worker_main, args=(child, address_space), daemon=True, name=f"cpkg-query-{lane}"
+        )
         self.process.start()
         child.close()
 
@@ -304,85 +404,216 @@ class _Worker:
             self.conn.close()
 
 
-class QueryPool:
-    """A fixed number of worker processes; `run` waits for a free one at most `queue_wait` s."""
+@dataclass
+class StreamedReply:
+    """A reply whose body arrives from the worker while it is sent on; the worker stays taken
+    until `chunks` is exhausted or closed."""
 
-    def __init__(self, size: int, snapshots: Snapshots | None, queue_wait: float = 2.0) -> None:
+    status: int
+    media: str
+    headers: dict[str, str]
+    chunks: _Lease
+
+
+MAIN, RESERVE = "main", "reserve"
+
+
+class _Lease:
+    """A worker taken for one job; iterating it yields the reply's body chunks. The worker goes
+    back to its lane after the last chunk, and is replaced if the job failed or was abandoned."""
+
+    def __init__(self, pool: QueryPool, worker: _Worker, deadline: float, limit: float, reserve: bool) -> None:
+        self.pool = pool
+        self.worker = worker
+        self.deadline = deadline
+        self.limit = limit
+        self.reserve = reserve
+        self.snapshot: str | None = None
+        self._done = False
+
+    async def receive(self, header: bool) -> Any:
+        await self.pool._wait_readable(self.worker, self.deadline, self.limit, self.reserve)
+        try:
+            return self.worker.conn.recv() if header else self.worker.conn.recv_bytes()
+        except (EOFError, OSError):
+            raise WorkerCrashed from None
+
+    def finish(self, healthy: bool) -> None:
+        if self._done:
+            return
+        self._done = True
+        if self.snapshot is not None and self.pool.snapshots is not None:
+            self.pool.snapshots.release(self.snapshot)
+        if healthy:
+            self.pool._put(self.worker)
+        else:
+            self.pool._discard(self.worker)
+
+    def __aiter__(self) -> _Lease:
+        return self
+
+    async def __anext__(self) -> bytes:
+        if self._done:
+            raise StopAsyncIteration
+        try:
+            chunk = await self.receive(header=False)
+        except BaseException:
+            self.finish(healthy=False)
+            raise
+        if not chunk:
+            self.finish(healthy=True)
+            raise StopAsyncIteration
+        return chunk
+
+    async def aclose(self) -> None:
+        """Abandoned before the end (client gone): the worker may still be writing; replace it."""
+        self.finish(healthy=False)
+
+
+class QueryPool:
+    """Worker processes in two lanes: `size` in the main lane, with the full timeout, and
+    `reserve` more that take work only when the main lane is full, with `reserve_timeout`.
+    `run` waits for a free worker at most `queue_wait` s."""
+
+    def __init__(
+        self,
+        size: int,
+        snapshots: Snapshots | None,
+        queue_wait: float = 2.0,
+        *,
+        reserve: int = 1,
+        reserve_timeout: float = 2.0,
+        memory_limit: int = 2 << 30,
+        memory_poll: float = 0.1,
+    ) -> None:
         self.size = size
+        self.reserve = reserve
+        self.reserve_timeout = reserve_timeout
         self.snapshots = snapshots
         self.queue_wait = queue_wait
+        self.memory_limit = memory_limit
+        self.memory_poll = memory_poll
+        # The address-space cap is a backstop behind the resident-set watchdog: address space
+        # also counts reserved but untouched memory (thread stacks, allocator arenas, mmaps).
+        self.address_space = 4 * memory_limit + (1 << 30)
         self._context = multiprocessing.get_context("spawn")
         # LIFO: the most recently used worker (warm caches, fresh snapshot open) goes first.
-        self._idle: asyncio.LifoQueue[_Worker] | None = None
+        self._idle: dict[str, list[_Worker]] = {MAIN: [], RESERVE: []}
+        self._waiters: list[asyncio.Future[None]] = []
         self._all: set[_Worker] = set()
         self._closed = False
+        self._started = False
         self._tasks: set[asyncio.Task[None]] = set()
         self.killed = 0  # workers killed on timeout, for /health
+        self.killed_for_memory = 0
 
     async def start(self) -> None:
-        self._idle = asyncio.LifoQueue()
-        workers = await asyncio.gather(*(asyncio.to_thread(_Worker, self._context) for _ in range(self.size)))
+        lanes = [MAIN] * self.size + [RESERVE] * self.reserve
+        workers = await asyncio.gather(*(asyncio.to_thread(self._spawn, lane) for lane in lanes))
         for worker in workers:
             self._all.add(worker)
-            self._idle.put_nowait(worker)
+            self._put(worker)
+        self._started = True
+
+    def _spawn(self, lane: str) -> _Worker:
+        return _Worker(self._context, lane, self.address_space)
 
     @property
     def busy(self) -> int:
-        return len(self._all) - (self._idle.qsize() if self._idle else 0)
+        return len(self._all) - sum(len(idle) for idle in self._idle.values())
+
+    def _put(self, worker: _Worker) -> None:
+        self._idle[worker.lane].append(worker)
+        while self._waiters:
+            waiter = self._waiters.pop(0)
+            if not waiter.done():
+                waiter.set_result(None)
+                break
+
+    def _take(self) -> _Worker | None:
+        for lane in (MAIN, RESERVE):
+            if self._idle[lane]:
+                return self._idle[lane].pop()
+        return None
+
+    async def _acquire(self) -> _Worker:
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + self.queue_wait
+        while (worker := self._take()) is None:
+            remaining = deadline - loop.time()
+            if remaining <= 0:
+                raise Busy
+            waiter: asyncio.Future[None] = loop.create_future()
+            self._waiters.append(waiter)
+            try:
+                await asyncio.wait_for(waiter, remaining)
+            except TimeoutError:
+                raise Busy from None
+            finally:
+                with contextlib.suppress(ValueError):
+                    self._waiters.remove(waiter)
+        return worker
 
     async def _replace(self, worker: _Worker) -> None:
         self._all.discard(worker)
         await asyncio.to_thread(worker.kill)
-        if self._closed or self._idle is None:
+        if self._closed:
             return
-        fresh = await asyncio.to_thread(_Worker, self._context)
+        fresh = await asyncio.to_thread(self._spawn, worker.lane)
         self._all.add(fresh)
-        self._idle.put_nowait(fresh)
+        self._put(fresh)
 
-    async def run(self, job: QueryJob, timeout: float) -> QueryReply:
-        if self._idle is None:
-            raise RuntimeError("query pool not started")
+    def _discard(self, worker: _Worker) -> None:
+        """Timed out, crashed or cancelled mid-job: the worker may still be busy; replace it."""
+        task = asyncio.get_running_loop().create_task(self._replace(worker))
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+
+    async def _wait_readable(self, worker: _Worker, deadline: float, limit: float, reserve: bool) -> None:
+        """Until the worker has something to say; kill it at the deadline or past the memory limit."""
+        loop = asyncio.get_running_loop()
+        if worker.conn.poll():
+            return
+        ready = loop.create_future()
+        fd = worker.conn.fileno()
+        loop.add_reader(fd, lambda: ready.done() or ready.set_result(None))
         try:
-            # A free worker is taken at once, without the task that wait_for wraps get() in.
-            worker = self._idle.get_nowait() if not self._idle.empty() else (
-                await asyncio.wait_for(self._idle.get(), self.queue_wait))
-        except TimeoutError:
-            raise Busy from None
-        snapshot = None
-        healthy = False
+            while not ready.done():
+                remaining = deadline - loop.time()
+                if remaining <= 0:
+                    self.killed += 1
+                    raise QueryTimeout(limit, reserve)
+                await asyncio.wait([ready], timeout=min(remaining, self.memory_poll))
+                if not ready.done() and resident_bytes(worker.process.pid) > self.memory_limit:
+                    self.killed_for_memory += 1
+                    raise MemoryExceeded(self.memory_limit)
+        finally:
+            loop.remove_reader(fd)
+
+    async def stream(self, job: Job, timeout: float) -> StreamedReply:
+        """Start the job; the reply's chunks arrive as the worker sends them."""
+        if not self._started:
+            raise RuntimeError("query pool not started")
+        worker = await self._acquire()
+        reserve = worker.lane == RESERVE
+        limit = min(timeout, self.reserve_timeout) if reserve else timeout
+        lease = _Lease(self, worker, asyncio.get_running_loop().time() + limit, limit, reserve)
         try:
             if self.snapshots is not None:
-                snapshot = self.snapshots.acquire_if_fresh() or await asyncio.to_thread(self.snapshots.acquire)
-            job.snapshot = snapshot
+                lease.snapshot = self.snapshots.acquire_if_fresh() or await asyncio.to_thread(self.snapshots.acquire)
+            job.snapshot = lease.snapshot
             worker.conn.send(job)
-            loop = asyncio.get_running_loop()
-            ready = loop.create_future()
-            fd = worker.conn.fileno()
-            loop.add_reader(fd, lambda: ready.done() or ready.set_result(None))
-            try:
-                await asyncio.wait_for(ready, timeout)
-            except TimeoutError:
-                self.killed += 1
-                raise QueryTimeout from None
-            finally:
-                loop.remove_reader(fd)
-            try:
-                status, media, headers = worker.conn.recv()
-                reply = QueryReply(status, media, worker.conn.recv_bytes(), headers)
-            except (EOFError, OSError):
-                raise WorkerCrashed from None
-            healthy = True
-            return reply
-        finally:
-            if snapshot is not None and self.snapshots is not None:
-                self.snapshots.release(snapshot)
-            if healthy:
-                self._idle.put_nowait(worker)
-            else:
-                # Timed out, crashed or cancelled mid-query: the worker may still be busy.
-                task = asyncio.get_running_loop().create_task(self._replace(worker))
-                self._tasks.add(task)
-                task.add_done_callback(self._tasks.discard)
+            status, media, headers = await lease.receive(header=True)
+        except BaseException:
+            lease.finish(healthy=False)
+            raise
+        return StreamedReply(status, media, headers, lease)
+
+    async def run(self, job: Job, timeout: float) -> QueryReply:
+        """Run the job and collect its whole reply."""
+        reply = await self.stream(job, timeout)
+        body = b"".join([chunk async for chunk in reply.chunks])
+        return QueryReply(reply.status, reply.media, body, reply.headers)
 
     async def close(self) -> None:
         self._closed = True

@@ -19,3 +19,19 @@ class ValidationError(CpkgError):
 
 class QueryError(CpkgError):
     """A SPARQL query could not be parsed or evaluated."""
+
+
+class TooLarge(InputError):
+    """The input is over a size limit (characters, bytes, nesting)."""
+
+
+class UnsupportedInput(InputError):
+    """The input is in an encoding or format cpkg does not read (not UTF-8, UTF-16)."""
+
+
+class NotFound(CpkgError):
+    """The article, agent, speaker or claim asked for is not stored."""
+
+
+class ArticleConflict(CpkgError):
+    """Storing the article would replace a different article stored under the same id."""

@@ -20,13 +20,12 @@ import hashlib
 import json
 import re
 from collections import defaultdict
-from collections.abc import Callable
-from io import BytesIO
+from collections.abc import Callable, Iterable, Iterator
 from typing import Any
 
 import networkx as nx
 import pyoxigraph as ox
-from cpkg.errors import InputError
+from cpkg.errors import InputError, NotFound
 from cpkg.queries import run_named
 from cpkg.store import Store
 from cpkg.web import CYTOSCAPE_JS
@@ -241,7 +240,7 @@ class _GraphBuilder:
     def speakers(self, speaker: str) -> set[str]:
         found = {row["speaker"] for row in self.rows("export_speakers", {"speaker": speaker})}
         if not found:
-            raise InputError(f"no speaker {speaker!r} in the store (give an IRI, id, label or alias)")
+            raise NotFound(f"no speaker {speaker!r} in the store (give an IRI, id, label or alias)")
         return found
 
     def claims_view(self, article: str | None, speaker: str | None) -> None:
@@ -342,7 +341,7 @@ def build_graph(
     if view == "rdf" and speaker:
         raise InputError("the rdf view can be filtered by --article only")
     if article and article not in _article_ids(store):
-        raise InputError(f"no article {article!r} in the store")
+        raise NotFound(f"no article {article!r} in the store")
     builder = _GraphBuilder(store)
     if view == "rdf":
         builder.rdf_view(article)
@@ -362,16 +361,51 @@ def _article_ids(store: Store) -> set[str]:
 # ---------------------------------------------------------------- writers
 
 
-def to_graphml(graph: nx.MultiDiGraph) -> bytes:
-    buffer = BytesIO()
-    nx.write_graphml(graph, buffer, encoding="utf-8", prettyprint=True, named_key_ids=True)
-    return buffer.getvalue()
+# Characters XML 1.0 cannot hold at all, not even as character references.
+_NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
+CHUNK = 1 << 16
 
 
-def to_gexf(graph: nx.MultiDiGraph) -> bytes:
-    buffer = BytesIO()
-    nx.write_gexf(_gexf_ready(graph), buffer, encoding="utf-8", prettyprint=True)
-    return buffer.getvalue()
+def _xml_text(value: Any) -> Any:
+    return _NOT_XML.sub("\ufffd", value) if isinstance(value, str) else value
+
+
+def _xml_safe(graph: nx.MultiDiGraph) -> nx.MultiDiGraph:
+    """A copy whose ids and attributes hold no character XML 1.0 forbids (each becomes U+FFFD):
+    articles stored before input refused control characters must not make GraphML/GEXF ill-formed."""
+    safe = nx.MultiDiGraph(**{k: _xml_text(v) for k, v in graph.graph.items()})
+    for node, data in graph.nodes(data=True):
+        safe.add_node(_xml_text(node), **{k: _xml_text(v) for k, v in data.items()})
+    for u, v, k, data in graph.edges(keys=True, data=True):
+        safe.add_edge(_xml_text(u), _xml_text(v), key=_xml_text(k), **{a: _xml_text(b) for a, b in data.items()})
+    return safe
+
+
+def _chunks(pieces: Iterable[str]) -> Iterator[bytes]:
+    """Text pieces gathered into UTF-8 chunks of about CHUNK characters: a large export never
+    exists whole as one string."""
+    buffer: list[str] = []
+    size = 0
+    for piece in pieces:
+        buffer.append(piece)
+        size += len(piece)
+        if size >= CHUNK:
+            yield "".join(buffer).encode("utf-8")
+            buffer, size = [], 0
+    if buffer:
+        yield "".join(buffer).encode("utf-8")
+
+
+def _lines(lines: Iterable[str]) -> Iterator[str]:
+    return (line + "\n" for line in lines)
+
+
+def graphml_chunks(graph: nx.MultiDiGraph) -> Iterator[bytes]:
+    return _chunks(_lines(nx.generate_graphml(_xml_safe(graph), prettyprint=True, named_key_ids=True)))
+
+
+def gexf_chunks(graph: nx.MultiDiGraph) -> Iterator[bytes]:
+    return _chunks(_lines(nx.generate_gexf(_gexf_ready(_xml_safe(graph)), prettyprint=True)))
 
 
 def _gexf_ready(graph: nx.MultiDiGraph) -> nx.MultiDiGraph:
@@ -393,8 +427,8 @@ def cytoscape_elements(graph: nx.MultiDiGraph) -> dict[str, Any]:
     return {"data": dict(graph.graph), "elements": {"nodes": nodes, "edges": edges}}
 
 
-def to_cytoscape(graph: nx.MultiDiGraph) -> bytes:
-    return json.dumps(cytoscape_elements(graph), ensure_ascii=False, indent=1).encode("utf-8")
+def cytoscape_chunks(graph: nx.MultiDiGraph) -> Iterator[bytes]:
+    return _chunks(json.JSONEncoder(ensure_ascii=False, indent=1).iterencode(cytoscape_elements(graph)))
 
 
 def _dot_string(value: Any) -> str:
@@ -403,12 +437,16 @@ def _dot_string(value: Any) -> str:
     return f'"{text}"'
 
 
-def to_dot(graph: nx.MultiDiGraph) -> bytes:
+def dot_chunks(graph: nx.MultiDiGraph) -> Iterator[bytes]:
+    return _chunks(_lines(_dot_lines(graph)))
+
+
+def _dot_lines(graph: nx.MultiDiGraph) -> Iterator[str]:
     """Graphviz DOT (pure Python): every id and attribute quoted and escaped."""
-    lines = [f"digraph {_dot_string(graph.graph.get('name', 'cpkg'))} {{",
-             "  graph [rankdir=LR, overlap=false, fontname=\"Helvetica\"];",
-             "  node [shape=box, style=\"rounded,filled\", fontname=\"Helvetica\", fontsize=10];",
-             "  edge [fontname=\"Helvetica\", fontsize=9];"]
+    yield f"digraph {_dot_string(graph.graph.get('name', 'cpkg'))} {{"
+    yield "  graph [rankdir=LR, overlap=false, fontname=\"Helvetica\"];"
+    yield "  node [shape=box, style=\"rounded,filled\", fontname=\"Helvetica\", fontsize=10];"
+    yield "  edge [fontname=\"Helvetica\", fontsize=9];"
     for node, data in graph.nodes(data=True):
         attrs = {
             "label": data.get("label", node),
@@ -420,20 +458,22 @@ def to_dot(graph: nx.MultiDiGraph) -> bytes:
         if data.get("unconfirmed"):
             attrs["color"] = "#dc2626"
             attrs["penwidth"] = "2"
-        lines.append(f"  {_dot_string(node)} [{', '.join(f'{k}={_dot_string(v)}' for k, v in attrs.items())}];")
+        yield f"  {_dot_string(node)} [{', '.join(f'{k}={_dot_string(v)}' for k, v in attrs.items())}];"
     for u, v, data in graph.edges(data=True):
         label = data.get("label", "")
         style = ', style="dashed", color="#dc2626"' if label in ("covers", "disagrees with") else ""
-        lines.append(f"  {_dot_string(u)} -> {_dot_string(v)} [label={_dot_string(label)}{style}];")
-    lines.append("}")
-    return ("\n".join(lines) + "\n").encode("utf-8")
+        yield f"  {_dot_string(u)} -> {_dot_string(v)} [label={_dot_string(label)}{style}];"
+    yield "}"
+
+
+def _script_escape(text: str) -> str:
+    """JSON text made safe inside a <script> element (no ``</script``, no ``<!--``)."""
+    return text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026").replace(
+        "\u2028", "\\u2028").replace("\u2029", "\\u2029")
 
 
 def _script_json(data: Any) -> str:
-    """JSON safe inside a <script> element (no ``</script``, no ``<!--``)."""
-    text = json.dumps(data, ensure_ascii=False)
-    return text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026").replace(
-        "\u2028", "\\u2028").replace("\u2029", "\\u2029")
+    return _script_escape(json.dumps(data, ensure_ascii=False))
 
 
 HTML_APP = r"""
@@ -522,22 +562,26 @@ def _cytoscape_js() -> str:
     return CYTOSCAPE_JS.read_text(encoding="utf-8").replace("</script", "<\\/script")
 
 
-def to_html(graph: nx.MultiDiGraph) -> bytes:
+def html_chunks(graph: nx.MultiDiGraph) -> Iterator[bytes]:
     """A self-contained page: cytoscape.js and the graph data inlined, no network access."""
-    page = HTML_TEMPLATE.format(
-        data=_script_json(cytoscape_elements(graph)),
-        colours=_script_json(TYPE_COLOURS),
-        cytoscape=_cytoscape_js(),
-        app=HTML_APP,
-    )
-    return page.encode("utf-8")
+    head, tail = HTML_TEMPLATE.split("{data}")
+    yield head.format().encode("utf-8")
+    # Escaping is per character (<, >, & and the JS line separators), so each piece of the
+    # encoder's output can be escaped on its own.
+    pieces = json.JSONEncoder(ensure_ascii=False).iterencode(cytoscape_elements(graph))
+    yield from _chunks(_script_escape(piece) for piece in pieces)
+    page_end = tail.format(colours=_script_json(TYPE_COLOURS), cytoscape=_cytoscape_js(), app=HTML_APP)
+    yield page_end.encode("utf-8")
 
 
-def html_script_hashes(page: bytes) -> list[str]:
-    """CSP ``'sha256-…'`` sources of the executable inline scripts of an exported HTML page."""
+def html_script_hashes(page: bytes | None = None) -> list[str]:
+    """CSP ``'sha256-…'`` sources of the executable inline scripts of an exported HTML page
+    (those of every page, when no page is given: they do not depend on the graph)."""
     import base64
 
-    text = page.decode("utf-8")
+    text = page.decode("utf-8") if page is not None else HTML_TEMPLATE.split("{data}")[1].format(
+        colours=_script_json(TYPE_COLOURS), cytoscape=_cytoscape_js(), app=HTML_APP
+    )
     hashes = []
     for match in re.finditer(r"<script>(.*?)</script>", text, flags=re.DOTALL):
         digest = hashlib.sha256(match.group(1).encode("utf-8")).digest()
@@ -545,26 +589,31 @@ def html_script_hashes(page: bytes) -> list[str]:
     return hashes
 
 
-WRITERS: dict[str, Callable[[nx.MultiDiGraph], bytes]] = {
-    "graphml": to_graphml,
-    "gexf": to_gexf,
-    "cytoscape": to_cytoscape,
-    "dot": to_dot,
-    "html": to_html,
+WRITERS: dict[str, Callable[[nx.MultiDiGraph], Iterator[bytes]]] = {
+    "graphml": graphml_chunks,
+    "gexf": gexf_chunks,
+    "cytoscape": cytoscape_chunks,
+    "dot": dot_chunks,
+    "html": html_chunks,
 }
 
 
-def write(graph: nx.MultiDiGraph, fmt: str) -> bytes:
-    """The graph serialized in ``fmt`` (one of ``FORMATS``)."""
+def write_chunks(graph: nx.MultiDiGraph, fmt: str) -> Iterator[bytes]:
+    """The graph serialized in ``fmt`` (one of ``FORMATS``), piece by piece."""
     if fmt not in WRITERS:
         raise InputError(f"unknown export format {fmt!r}; choose one of {', '.join(FORMATS)}")
     return WRITERS[fmt](graph)
 
 
+def write(graph: nx.MultiDiGraph, fmt: str) -> bytes:
+    """The graph serialized in ``fmt`` (one of ``FORMATS``)."""
+    return b"".join(write_chunks(graph, fmt))
+
+
 def export(
     store: Store, fmt: str, *, view: str = "claims", article: str | None = None, speaker: str | None = None
-) -> bytes:
-    """Build the view's graph from the store and serialize it."""
+) -> Iterator[bytes]:
+    """Build the view's graph from the store and serialize it, piece by piece."""
     if fmt not in WRITERS:
         raise InputError(f"unknown export format {fmt!r}; choose one of {', '.join(FORMATS)}")
-    return write(build_graph(store, view=view, article=article, speaker=speaker), fmt)
+    return write_chunks(build_graph(store, view=view, article=article, speaker=speaker), fmt)

@@ -61,6 +61,13 @@ QUOTE_CONTEXT = 32  # characters of oa:prefix / oa:suffix
 _SLUG = re.compile(r"[^a-z0-9]+")
 
 
+def decimal_text(value: float) -> str:
+    """An xsd:decimal lexical form of a finite figure, however many digits (``1e64`` is written
+    out in full; quantizing it would pass the 28 digits of the default decimal context)."""
+    text = format(Decimal(repr(value)).normalize(), "f")
+    return text.removesuffix(".0") if "." in text else text
+
+
 def slug(text: str) -> str:
     return _SLUG.sub("-", text.lower()).strip("-") or "x"
 
@@ -258,9 +265,7 @@ class _Builder:
             q_node = URIRef(f"{node}/quantity/{index}")
             self.add(node, CP.quantity, q_node)
             self.add(q_node, RDF.type, SCHEMA.QuantitativeValue)
-            value = Decimal(str(quantity.value)).normalize()
-            value = value.quantize(Decimal(1)) if value == value.to_integral_value() else value
-            self.add(q_node, SCHEMA.value, Literal(value, datatype=XSD.decimal))
+            self.add(q_node, SCHEMA.value, Literal(decimal_text(quantity.value), datatype=XSD.decimal))
             self.add(q_node, CP.qualifier, QUALIFIER[quantity.qualifier])
             self.add(q_node, CP.span, self.span(URIRef(f"{q_node}/span"), quantity.span))
             measure = measure_of(self.text, quantity.span.start, quantity.span.end, claim.content)

@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 import itertools
+import math
 import sys
-from collections.abc import Iterable, Iterator, Sequence
+from collections import deque
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Literal
 
 from cpkg.articles import load_article
-from cpkg.errors import InputError, ValidationError
+from cpkg.errors import ArticleConflict, CpkgError, InputError, ValidationError
 from cpkg.graph import extraction_to_dataset
 from cpkg.model import Article, Extraction
 from cpkg.store import Store
@@ -20,7 +22,9 @@ from tqdm import tqdm
 if TYPE_CHECKING:
     from cpkg.extract import Extractor
 
-Status = Literal["stored", "unchanged", "invalid"]
+Status = Literal["stored", "unchanged", "invalid", "failed"]
+API_SOURCE = "POST /documents"
+"""The source recorded for articles sent to the REST API."""
 
 
 @dataclass(frozen=True)
@@ -30,21 +34,49 @@ class IngestResult:
     claims: int = 0
     triples: int = 0
     report: str = ""
+    source: str = ""
+    """The file the article came from (or the API), for reports."""
 
 
 def article_paths(paths: Iterable[str | Path]) -> list[Path]:
     """The ``*.txt`` files named or inside the named folders (recursively), sorted, no duplicates."""
-    found: dict[Path, None] = {}
+    return list(article_names(paths))
+
+
+def article_names(paths: Iterable[str | Path]) -> dict[Path, str]:
+    """The ``*.txt`` files named or inside the named folders, each with the name its id is made
+    from: its path inside the folder given (``a/story`` and ``b/story`` stay apart), or the stem
+    of a file given by itself."""
+    found: dict[Path, str] = {}
     for raw in paths:
         path = Path(raw)
         if path.is_dir():
             for file in sorted(path.rglob("*.txt")):
-                found[file] = None
+                found.setdefault(file, file.relative_to(path).with_suffix("").as_posix())
         elif path.is_file():
-            found[path] = None
+            found.setdefault(path, path.stem)
         else:
             raise InputError(f"{path}: no such file or folder")
-    return list(found)
+    return found
+
+
+def check_figures(extraction: Extraction) -> None:
+    """Refuse figures no number type can store (a 400-digit figure reads as infinity)."""
+    for claim in extraction.claims:
+        for quantity in claim.quantities:
+            if not math.isfinite(quantity.value):
+                raise InputError(
+                    f"figure {quantity.span.text[:40]!r} at offset {quantity.span.start} is too large to store "
+                    "(more than 308 digits)"
+                )
+
+
+def conflicting(stored: str | None, source: str) -> bool:
+    """Whether an article from ``source`` would replace a different article: one stored from
+    another source. A stored file that no longer exists was moved or renamed: the same article."""
+    if stored is None or stored == source:
+        return False
+    return not (Path(stored).is_absolute() and Path(source).is_absolute() and not Path(stored).exists())
 
 
 class Ingestor:
@@ -68,9 +100,22 @@ class Ingestor:
     def is_unchanged(self, article: Article) -> bool:
         return self.store.article_hash(article.id) == article.content_hash
 
-    def store_extraction(self, extraction: Extraction) -> IngestResult:
+    def check_source(self, article: Article, source: str | None) -> None:
+        """Refuse to replace a different article stored under the same id."""
+        if source is None:
+            return
+        stored = self.store.article_source(article.id)
+        if conflicting(stored, source):
+            raise ArticleConflict(
+                f"article id {article.id!r} is already used by a different article (from {stored}); nothing was "
+                'stored. Give this one another id ("id" in its JSON sidecar or body), or delete the stored one first'
+            )
+
+    def store_extraction(self, extraction: Extraction, source: str | None = None) -> IngestResult:
         """Validate the extraction's graph and replace the article in the store; nothing on failure."""
         article = extraction.article
+        self.check_source(article, source)
+        check_figures(extraction)
         dataset = extraction_to_dataset(extraction)
         result = validate(dataset)
         if not result.conforms:
@@ -78,8 +123,8 @@ class Ingestor:
                 f"article {article.id} does not conform to the SHACL shapes; nothing was stored\n" + result.readable(),
                 result.report_text,
             )
-        triples = self.store.replace_article(article.id, dataset, article.content_hash)
-        return IngestResult(article.id, "stored", len(extraction.claims), triples)
+        triples = self.store.replace_article(article.id, dataset, article.content_hash, source)
+        return IngestResult(article.id, "stored", len(extraction.claims), triples, source=source or "")
 
     def ingest_article(self, article: Article, *, force: bool = False) -> IngestResult:
         """Extract, validate and store one article (skipped when its text is unchanged)."""
@@ -88,17 +133,27 @@ class Ingestor:
         return self.store_extraction(self.extractor.extract(article))
 
     def ingest_articles(
-        self, articles: Iterable[Article], *, force: bool = False, n_process: int = 1
+        self,
+        articles: Iterable[Article],
+        *,
+        force: bool = False,
+        n_process: int = 1,
+        sources: dict[str, str] | None = None,
     ) -> Iterator[IngestResult]:
-        """Ingest many articles as a stream; an invalid one is reported (status ``invalid``) and the
-        rest go on. Unchanged articles are reported without being parsed."""
+        """Ingest many articles as a stream. An article that fails (invalid graph, a figure or date
+        out of range, an id taken by another article, any extraction error) is reported with the
+        reason, and the rest go on. Unchanged articles are reported without being parsed.
+        ``sources``: where each article (by id) came from, recorded and checked for id conflicts."""
+        sources = sources or {}
         skipped: list[IngestResult] = []
+        parsing: deque[Article] = deque()  # handed to the parser, not yet stored or reported
 
         def changed() -> Iterator[Article]:
             for article in articles:
                 if not force and self.is_unchanged(article):
-                    skipped.append(IngestResult(article.id, "unchanged"))
+                    skipped.append(IngestResult(article.id, "unchanged", source=sources.get(article.id, "")))
                 else:
+                    parsing.append(article)
                     yield article
 
         stream = changed()
@@ -106,32 +161,69 @@ class Ingestor:
         yield from _drain(skipped)
         if first is None:
             return
-        for extraction in self.extractor.extract_many(itertools.chain([first], stream), n_process=n_process):
-            yield from _drain(skipped)
-            try:
-                yield self.store_extraction(extraction)
-            except ValidationError as error:
-                yield IngestResult(extraction.article.id, "invalid", report=str(error))
+        segmenter = self.extractor.segmenter
+        try:
+            for parsed in segmenter.parse_many(itertools.chain([first], stream), n_process=n_process):
+                parsing.popleft()
+                yield from _drain(skipped)
+                yield self._guarded(parsed.article, sources, lambda parsed=parsed: self.extractor.read(parsed))
+        except Exception:  # the parser failed on an article it had read ahead
+            # Which one is unknown: the articles it held, and the rest, go on one at a time.
+            for article in itertools.chain(list(parsing), stream):
+                yield from _drain(skipped)
+                yield self._guarded(article, sources, lambda article=article: self.extractor.extract(article))
         yield from _drain(skipped)
+
+    def _guarded(self, article: Article, sources: dict[str, str], extract: Callable[[], Extraction]) -> IngestResult:
+        """Extract and store one article; any failure becomes a result with the reason."""
+        source = sources.get(article.id)
+        where = source or article.id
+        try:
+            return self.store_extraction(extract(), source)
+        except ValidationError as error:
+            return IngestResult(article.id, "invalid", report=f"{where}: {error}", source=source or "")
+        except CpkgError as error:
+            return IngestResult(article.id, "failed", report=f"{where}: {error}", source=source or "")
+        except Exception as error:  # one article's bug must not stop the others
+            report = f"{where}: extraction failed ({type(error).__name__}: {error})"
+            return IngestResult(article.id, "failed", report=report, source=source or "")
 
     def ingest_paths(
         self, paths: Iterable[str | Path], *, progress: bool = True, force: bool = False, n_process: int = 1
     ) -> list[IngestResult]:
         """Ingest the ``*.txt`` files given or found in folders, with a progress bar (articles/s)."""
-        files = article_paths(paths)
+        files = article_names(paths)
         unreadable: list[IngestResult] = []
+        sources: dict[str, str] = {}
 
         def readable() -> Iterator[Article]:
-            for path in files:
+            for path, name in files.items():
+                source = str(path.resolve())
                 try:
-                    yield load_article(path)
+                    article = load_article(path, name=name)
                 except InputError as error:
                     # One unreadable file is reported; the others are still ingested.
-                    unreadable.append(IngestResult(path.stem, "invalid", report=str(error)))
+                    unreadable.append(IngestResult(path.stem, "failed", report=str(error), source=source))
+                    continue
+                if article.id in sources:
+                    unreadable.append(
+                        IngestResult(
+                            article.id,
+                            "failed",
+                            source=source,
+                            report=(
+                                f"{path}: same article id {article.id!r} as {sources[article.id]}; give one of them an "
+                                '"id" in its JSON sidecar, or ingest their common folder'
+                            ),
+                        )
+                    )
+                    continue
+                sources[article.id] = source
+                yield article
 
         results: list[IngestResult] = []
         with tqdm(total=len(files), unit="article", disable=not progress, file=sys.stderr) as bar:
-            for result in self.ingest_articles(readable(), force=force, n_process=n_process):
+            for result in self.ingest_articles(readable(), force=force, n_process=n_process, sources=sources):
                 for done in [*_drain(unreadable), result]:
                     results.append(done)
                     bar.update(1)

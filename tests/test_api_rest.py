@@ -214,7 +214,8 @@ def test_writes_need_the_token(server: LiveServer, posted: dict[str, Any]) -> No
     ("content", "headers", "status"),
     [
         (b"", {"Content-Type": "text/plain"}, 400),
-        (b"\xff\xfe\x00bad", {"Content-Type": "text/plain"}, 400),
+        (b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR", {"Content-Type": "text/plain"}, 400),
+        (b"\xff\xfe\x00\xd8", {"Content-Type": "text/plain"}, 415),
         (b"caf\xe9 latin-1 text", {"Content-Type": "text/plain"}, 415),
         (b"{not json", {"Content-Type": "application/json"}, 400),
         (json.dumps({"text": 5}).encode(), {"Content-Type": "application/json"}, 422),

@@ -16,7 +16,7 @@ import pytest
 from cpkg import export
 from cpkg.articles import load_article
 from cpkg.cli import main
-from cpkg.errors import InputError
+from cpkg.errors import InputError, NotFound
 from cpkg.iris import agent_iri
 from cpkg.pipeline import Ingestor
 from cpkg.queries import run_named
@@ -110,7 +110,7 @@ def test_article_view_and_filters(store):
         export.build_graph(store, view="article")
     with pytest.raises(InputError, match="needs a speaker"):
         export.build_graph(store, view="speaker")
-    with pytest.raises(InputError, match="no article"):
+    with pytest.raises(NotFound, match="no article"):
         export.build_graph(store, article="no-such-article")
     with pytest.raises(InputError, match="unknown view"):
         export.build_graph(store, view="everything")
@@ -119,7 +119,7 @@ def test_article_view_and_filters(store):
 @pytest.mark.parametrize("hostile", ['IDF" } UNION { ?s ?p ?o } #', "IDF' || true || '", "} ; DROP ALL ; #",
                                      "IDF\n}", "\u202eIDF"])
 def test_hostile_speaker_values_are_bound_not_spliced(store, hostile):
-    with pytest.raises(InputError, match="no speaker"):
+    with pytest.raises(NotFound, match="no speaker"):
         export.build_graph(store, view="speaker", speaker=hostile)
 
 

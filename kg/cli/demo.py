@@ -41,7 +41,7 @@ def run(args: argparse.Namespace) -> int:
         for result in results:
             print(_line(f"{result.article_id}:", result.status, f"({result.claims} claims, {result.triples} triples)"
                         if result.status == "stored" else ""))
-            if result.status == "invalid":
+            if result.status in ("invalid", "failed"):
                 print(result.report)
         print("\nClaims (speaker, role / affiliation):")
         for row in run_named(store, "trace_claim").records():

@@ -35,16 +35,21 @@ def run(args: argparse.Namespace) -> int:
     view = args.view
     if view is None:
         view = "claims"
-    store = open_store(args.store)
+    store = open_store(args.store, read_only=True)
     try:
-        data = export(store, args.format, view=view, article=args.article, speaker=args.speaker)
+        chunks = export(store, args.format, view=view, article=args.article, speaker=args.speaker)
+        if args.output is None:
+            for chunk in chunks:
+                sys.stdout.buffer.write(chunk)
+            sys.stdout.flush()
+            return 0
+        size = 0
+        with args.output.open("wb") as out:
+            for chunk in chunks:
+                out.write(chunk)
+                size += len(chunk)
     finally:
         store.close()
-    if args.output is None:
-        sys.stdout.buffer.write(data)
-        sys.stdout.flush()
-    else:
-        args.output.write_bytes(data)
-        print(f"wrote {args.output} ({len(data):,} bytes, {args.format}; suggested extension "
-              f".{EXTENSIONS[args.format]})", file=sys.stderr)
+    print(f"wrote {args.output} ({size:,} bytes, {args.format}; suggested extension "
+          f".{EXTENSIONS[args.format]})", file=sys.stderr)
     return 0

@@ -30,15 +30,18 @@ def run(args: argparse.Namespace) -> int:
         results = Ingestor(store, pipeline=args.pipeline).ingest_paths(
             args.paths, progress=not args.quiet, force=args.force, n_process=args.processes
         )
-        counts = {status: sum(r.status == status for r in results) for status in ("stored", "unchanged", "invalid")}
+        statuses = ("stored", "unchanged", "invalid", "failed")
+        counts = {status: sum(r.status == status for r in results) for status in statuses}
         for result in results:
-            if result.status == "invalid":
+            if result.status in ("invalid", "failed"):
                 print(result.report, file=sys.stderr)
         claims = sum(r.claims for r in results)
         print(
             f"{counts['stored']} stored ({claims} claims), {counts['unchanged']} unchanged, "
-            f"{counts['invalid']} invalid; {store.triple_count()} triples in {getattr(store, 'path', None) or 'memory'}"
+            f"{counts['invalid']} invalid, {counts['failed']} failed; {store.triple_count()} triples in "
+            f"{getattr(store, 'path', None) or 'memory'}"
         )
-        return 1 if counts["invalid"] else 0
+        # 1: some articles were not stored (each is reported above with its file and reason).
+        return 1 if counts["invalid"] or counts["failed"] else 0
     finally:
         store.close()

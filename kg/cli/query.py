@@ -65,7 +65,7 @@ def run(args: argparse.Namespace) -> int:
                 raise InputError(f"{args.file}: {error.strerror or error}") from None
         else:
             sparql = args.sparql
-    store = open_store(args.store)
+    store = open_store(args.store, read_only=True)
     try:
         result = run_query(store, sparql, substitutions)
     finally:

@@ -30,18 +30,20 @@ def resolve_date(expression: str, reference: dt.date | None) -> dt.date | None:
         return None
     text = expression.lower().strip()
     text = re.sub(r"^(on|late|early)\s+", "", text)
-    for phrase, offset in _OFFSETS.items():
-        if text == phrase or text.startswith(phrase + " "):
-            return reference + dt.timedelta(days=offset)
-    for name, weekday in _WEEKDAYS.items():
-        if re.search(rf"\b{name}\b", text):
-            return reference - dt.timedelta(days=(reference.weekday() - weekday) % 7)
-    match = _MONTH_DAY.search(text)
-    if match:
-        try:
+    # A date before 0001-01-01 does not exist (OverflowError, ValueError): then the expression
+    # names no calendar date.
+    try:
+        for phrase, offset in _OFFSETS.items():
+            if text == phrase or text.startswith(phrase + " "):
+                return reference + dt.timedelta(days=offset)
+        for name, weekday in _WEEKDAYS.items():
+            if re.search(rf"\b{name}\b", text):
+                return reference - dt.timedelta(days=(reference.weekday() - weekday) % 7)
+        match = _MONTH_DAY.search(text)
+        if match:
             date = dt.date(reference.year, MONTHS[match.group("month").lower()], int(match.group("day")))
-        except ValueError:
-            return None
-        # News speaks of the recent past: a date after the reference belongs to the previous year.
-        return date if date <= reference else date.replace(year=date.year - 1)
+            # News speaks of the recent past: a date after the reference belongs to the previous year.
+            return date if date <= reference else date.replace(year=date.year - 1)
+    except (OverflowError, ValueError):
+        return None
     return None

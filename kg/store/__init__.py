@@ -20,8 +20,9 @@ STORE_ENV = "CPKG_STORE"
 class Store(Protocol):
     """A quad store holding one named graph per article and a shared agents graph."""
 
-    def replace_article(self, article_id: str, dataset: Dataset, content_hash: str) -> int:
-        """Atomically replace the article's graph and merge its agents; returns triples stored."""
+    def replace_article(self, article_id: str, dataset: Dataset, content_hash: str, source: str | None = None) -> int:
+        """Atomically replace the article's graph and merge its agents; returns triples stored.
+        ``source`` (a file path, or the API) is kept in the catalog beside the content hash."""
         ...
 
     def delete_article(self, article_id: str) -> bool:
@@ -30,6 +31,10 @@ class Store(Protocol):
 
     def article_hash(self, article_id: str) -> str | None:
         """The content hash stored with the article, or None if it is not stored."""
+        ...
+
+    def article_source(self, article_id: str) -> str | None:
+        """Where the stored article came from, if that was recorded."""
         ...
 
     def article_ids(self) -> list[str]:
@@ -75,8 +80,10 @@ def store_location(location: str | Path | None = None) -> Path:
     return Path(location or os.environ.get(STORE_ENV) or DEFAULT_STORE)
 
 
-def open_store(location: str | Path | None = None, *, memory: bool = False) -> Store:
-    """Open the embedded store at ``location`` (``--store``/``CPKG_STORE``/default); in memory if asked."""
+def open_store(location: str | Path | None = None, *, memory: bool = False, read_only: bool = False) -> Store:
+    """Open the embedded store at ``location`` (``--store``/``CPKG_STORE``/default); in memory if asked.
+    ``read_only``: for commands that only read, so they work while ``cpkg serve`` or ``cpkg ingest``
+    holds the store (they read it as of the moment they open it)."""
     from cpkg.store.oxigraph import OxigraphStore
 
     target = str(location or os.environ.get(STORE_ENV) or "")
@@ -87,6 +94,8 @@ def open_store(location: str | Path | None = None, *, memory: bool = False) -> S
         return RemoteStore.from_env(target)
     if memory or location == ":memory:":
         return OxigraphStore(None)
+    if read_only:
+        return OxigraphStore.open_read_only(store_location(location))
     return OxigraphStore(store_location(location))
 
 

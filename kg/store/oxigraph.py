@@ -22,6 +22,9 @@ CATALOG_GRAPH = ID + "graph/catalog"
 _HASH = CPKG + "contentHash"
 _ARTICLE_ID = CPKG + "articleId"
 _ARTICLE_GRAPH = CPKG + "articleGraph"
+SOURCE = "http://purl.org/dc/terms/source"
+"""Catalog: where the stored article came from (a file path, or the API), to tell a changed
+version of an article from a different article that would get the same id."""
 
 FORMATS = {
     "trig": ox.RdfFormat.TRIG,
@@ -70,6 +73,7 @@ class OxigraphStore(Store):
 
     def __init__(self, path: str | Path | None = None) -> None:
         self.path = Path(path) if path is not None else None
+        self.read_only = False
         try:
             if self.path is not None:
                 self.path.mkdir(parents=True, exist_ok=True)
@@ -79,6 +83,22 @@ class OxigraphStore(Store):
                 f"cannot open the store at {self.path}: {error} "
                 "(is another cpkg process using it? choose another with --store or CPKG_STORE)"
             ) from None
+
+    @classmethod
+    def open_read_only(cls, path: str | Path) -> OxigraphStore:
+        """Open a store for reading while another process (``cpkg serve``, ``cpkg ingest``) may
+        hold it. RocksDB reads the state as of this moment; writes made later are not seen, and
+        any write through this object fails."""
+        store = cls.__new__(cls)
+        store.path = Path(path)
+        store.read_only = True
+        if not (store.path / "CURRENT").is_file():
+            raise CpkgError(f"no store at {store.path} (choose one with --store or CPKG_STORE)")
+        try:
+            store._store = ox.Store.read_only(str(store.path))
+        except OSError as error:
+            raise CpkgError(f"cannot read the store at {store.path}: {error}") from None
+        return store
 
     @property
     def oxigraph(self) -> ox.Store:
@@ -90,7 +110,7 @@ class OxigraphStore(Store):
         return f"OxigraphStore({str(self.path) if self.path else 'in memory'})"
 
     # -- articles ------------------------------------------------------------------------
-    def replace_article(self, article_id: str, dataset: Dataset, content_hash: str) -> int:
+    def replace_article(self, article_id: str, dataset: Dataset, content_hash: str, source: str | None = None) -> int:
         graph_iri = article_graph_iri(article_id)
         allowed = {graph_iri, AGENTS_GRAPH}
         blocks: dict[str, list[str]] = {graph_iri: [], AGENTS_GRAPH: []}
@@ -108,7 +128,7 @@ class OxigraphStore(Store):
         catalog = ox.NamedNode(CATALOG_GRAPH)
         catalog_triples = (
             f"{a_node} <{_HASH}> {ox.Literal(content_hash)} ; <{_ARTICLE_ID}> {ox.Literal(article_id)} ; "
-            f"<{_ARTICLE_GRAPH}> {g_node} ."
+            f"<{_ARTICLE_GRAPH}> {g_node} ." + (f" {a_node} <{SOURCE}> {ox.Literal(source)} ." if source else "")
         )
         body = "\n".join(
             f"GRAPH {ox.NamedNode(name)} {{\n" + "\n".join(lines) + "\n}" for name, lines in blocks.items() if lines
@@ -128,14 +148,21 @@ class OxigraphStore(Store):
             return False
         g_node, a_node = ox.NamedNode(article_graph_iri(article_id)), ox.NamedNode(article_iri(article_id))
         self.update(
-            f"DROP SILENT GRAPH {g_node} ;\n"
-            f"DELETE WHERE {{ GRAPH {ox.NamedNode(CATALOG_GRAPH)} {{ {a_node} ?p ?o }} }}"
+            f"DROP SILENT GRAPH {g_node} ;\nDELETE WHERE {{ GRAPH {ox.NamedNode(CATALOG_GRAPH)} {{ {a_node} ?p ?o }} }}"
         )
         return True
 
     def article_hash(self, article_id: str) -> str | None:
         quads = self.oxigraph.quads_for_pattern(
             ox.NamedNode(article_iri(article_id)), ox.NamedNode(_HASH), None, ox.NamedNode(CATALOG_GRAPH)
+        )
+        for quad in quads:
+            return str(quad.object.value)
+        return None
+
+    def article_source(self, article_id: str) -> str | None:
+        quads = self.oxigraph.quads_for_pattern(
+            ox.NamedNode(article_iri(article_id)), ox.NamedNode(SOURCE), None, ox.NamedNode(CATALOG_GRAPH)
         )
         for quad in quads:
             return str(quad.object.value)
@@ -195,6 +222,6 @@ class OxigraphStore(Store):
 
     def close(self) -> None:
         if self._store is not None:
-            if self.path is not None:
+            if self.path is not None and not self.read_only:
                 self._store.flush()
             self._store = None

@@ -53,7 +53,7 @@ import pyoxigraph as ox
 from cpkg.errors import CpkgError, QueryError
 from cpkg.iris import AGENTS_GRAPH, ID, article_graph_iri, article_iri
 from cpkg.store import Store
-from cpkg.store.oxigraph import _ARTICLE_GRAPH, _ARTICLE_ID, _HASH, CATALOG_GRAPH, FORMATS, to_oxigraph
+from cpkg.store.oxigraph import _ARTICLE_GRAPH, _ARTICLE_ID, _HASH, CATALOG_GRAPH, FORMATS, SOURCE, to_oxigraph
 from rdflib import Dataset
 from rdflib.graph import DATASET_DEFAULT_GRAPH_ID
 
@@ -172,11 +172,18 @@ def _term(value: Any) -> str:
     if isinstance(value, str):
         return str(ox.Literal(value))
     if isinstance(value, bool):
-        return str(ox.Literal("true" if value else "false", datatype=ox.NamedNode(
-            "http://www.w3.org/2001/XMLSchema#boolean")))
+        return str(
+            ox.Literal("true" if value else "false", datatype=ox.NamedNode("http://www.w3.org/2001/XMLSchema#boolean"))
+        )
     if isinstance(value, int | float):
-        return str(ox.Literal(str(value), datatype=ox.NamedNode(
-            "http://www.w3.org/2001/XMLSchema#" + ("integer" if isinstance(value, int) else "double"))))
+        return str(
+            ox.Literal(
+                str(value),
+                datatype=ox.NamedNode(
+                    "http://www.w3.org/2001/XMLSchema#" + ("integer" if isinstance(value, int) else "double")
+                ),
+            )
+        )
     raise QueryError(f"cannot bind {value!r} in a query")
 
 
@@ -270,8 +277,15 @@ class RemoteStore(Store):
         return self._client
 
     # -- HTTP ------------------------------------------------------------------------------
-    def _post(self, url: str, *, data: dict[str, Any] | None = None, content: bytes | None = None,
-              headers: dict[str, str], what: str) -> httpx.Response:
+    def _post(
+        self,
+        url: str,
+        *,
+        data: dict[str, Any] | None = None,
+        content: bytes | None = None,
+        headers: dict[str, str],
+        what: str,
+    ) -> httpx.Response:
         try:
             response = self.client.post(url, data=data, content=content, headers=headers)
         except httpx.HTTPError as error:
@@ -310,7 +324,7 @@ class RemoteStore(Store):
             )
 
     # -- articles --------------------------------------------------------------------------
-    def replace_article(self, article_id: str, dataset: Dataset, content_hash: str) -> int:
+    def replace_article(self, article_id: str, dataset: Dataset, content_hash: str, source: str | None = None) -> int:
         graph_iri = article_graph_iri(article_id)
         blocks: dict[str, list[str]] = {graph_iri: [], AGENTS_GRAPH: []}
         count = 0
@@ -332,7 +346,7 @@ class RemoteStore(Store):
         )
         catalog_triples = (
             f"{a_node} <{_HASH}> {ox.Literal(content_hash)} ; <{_ARTICLE_ID}> {ox.Literal(article_id)} ; "
-            f"<{_ARTICLE_GRAPH}> {g_node} ."
+            f"<{_ARTICLE_GRAPH}> {g_node} ." + (f" {a_node} <{SOURCE}> {ox.Literal(source)} ." if source else "")
         )
         # One request. The catalog entry (content hash) goes first and comes back last: a server
         # that commits operation by operation (Virtuoso) and fails in between leaves the article
@@ -361,6 +375,13 @@ class RemoteStore(Store):
             f"{{ {ox.NamedNode(article_iri(article_id))} <{_HASH}> ?h }} }} LIMIT 1"
         )
         return str(rows[0]["h"]["value"]) if rows else None
+
+    def article_source(self, article_id: str) -> str | None:
+        rows = self._select_rows(
+            f"SELECT ?s WHERE {{ GRAPH {ox.NamedNode(CATALOG_GRAPH)} "
+            f"{{ {ox.NamedNode(article_iri(article_id))} <{SOURCE}> ?s }} }} LIMIT 1"
+        )
+        return str(rows[0]["s"]["value"]) if rows else None
 
     def _catalog(self, variable: str, predicate: str) -> list[str]:
         """All objects of ``predicate`` in the catalog, paged by key (never cut by a row cap)."""
