@@ -144,7 +144,7 @@ class Ingestor:
         out of range, an id taken by another article, any extraction error) is reported with the
         reason, and the rest go on. Unchanged articles are reported without being parsed.
         ``sources``: where each article (by id) came from, recorded and checked for id conflicts."""
-        sources = sources or {}
+        sources = {} if sources is None else sources
         skipped: list[IngestResult] = []
         parsing: deque[Article] = deque()  # handed to the parser, not yet stored or reported
 

@@ -17,10 +17,14 @@ ROOT = Path(__file__).resolve().parent.parent
 TOKEN = "test-admin-token-0123456789abcdef"
 
 
-def free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
+def listening_socket() -> socket.socket:
+    """A socket bound to a free loopback port and listening, handed to the server (--fd): a port
+    chosen by number could be taken, between choosing and binding, by another process on the
+    machine, and the health check would then reach that other server."""
+    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    sock.bind(("127.0.0.1", 0))
+    sock.listen(128)
+    return sock
 
 
 class LiveServer:
@@ -49,7 +53,8 @@ class LiveServer:
 
 @contextmanager
 def live_server(store: Path, token: str | None = TOKEN, **env: str) -> Iterator[LiveServer]:
-    port = free_port()
+    listener = listening_socket()
+    port = listener.getsockname()[1]
     environment = {**os.environ, "PYTHONPATH": str(ROOT), **env}
     environment.pop("CPKG_ADMIN_TOKEN", None)
     if token:
@@ -58,10 +63,11 @@ def live_server(store: Path, token: str | None = TOKEN, **env: str) -> Iterator[
     code = "import sys; from cpkg.cli import main; sys.exit(main())"
     with open(log, "wb") as out:
         process = subprocess.Popen(
-            [sys.executable, "-c", code, "serve", "--port", str(port), "--store", str(store),
+            [sys.executable, "-c", code, "serve", "--fd", str(listener.fileno()), "--store", str(store),
              "--log-level", "warning"],
-            cwd=ROOT, env=environment, stdout=out, stderr=subprocess.STDOUT,
+            cwd=ROOT, env=environment, stdout=out, stderr=subprocess.STDOUT, pass_fds=(listener.fileno(),),
         )
+    listener.close()  # the server holds its own copy
     base = f"http://127.0.0.1:{port}"
     try:
         deadline = time.monotonic() + 60

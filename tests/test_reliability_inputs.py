@@ -199,3 +199,4 @@ def test_writes_are_off_without_a_configured_token(tmp_path: Any) -> None:
             assert response.status_code == 403
             assert httpx.delete(server.base + "/documents/x", headers=headers, timeout=30).status_code == 403
         assert httpx.get(server.base + "/health", timeout=30).json()["writes"] is False
+        assert "writes are off" in server.log.read_text(errors="replace")  # the admin is told at start

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import socket
 
 from cpkg.cli import add_pipeline_argument, add_store_argument
 from cpkg.errors import CpkgError
@@ -23,6 +24,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     )
     parser.add_argument("--host", default="127.0.0.1", help="interface to bind (default 127.0.0.1)")
     parser.add_argument("--port", type=int, default=8000, help="TCP port (default 8000)")
+    parser.add_argument(
+        "--fd", type=int, default=None, help="serve on this already bound, listening socket (socket activation)"
+    )
     add_store_argument(parser)
     parser.add_argument("--query-timeout", type=float, default=None, help="seconds (CPKG_QUERY_TIMEOUT, 30)")
     parser.add_argument("--row-limit", type=int, default=None, help="result rows (CPKG_ROW_LIMIT, 10000)")
@@ -62,5 +66,8 @@ def run(args: argparse.Namespace) -> int:
         os.environ[PIPELINE_ENV] = " ".join(args.pipeline)
     app = create_app(settings)
     # The admin token is read from CPKG_ADMIN_TOKEN only (never a flag: flags show up in `ps`).
-    uvicorn.run(app, host=args.host, port=args.port, log_level=args.log_level, proxy_headers=False)
+    config = uvicorn.Config(app, host=args.host, port=args.port, log_level=args.log_level, proxy_headers=False)
+    # A socket handed over by its owner (systemd, a test) cannot be taken by another process
+    # between choosing a free port and binding it.
+    uvicorn.Server(config).run(sockets=None if args.fd is None else [socket.socket(fileno=args.fd)])
     return 0
