@@ -28,7 +28,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 import pyoxigraph as ox
 import synthetic
 from cpkg.queries import named_queries, run_query
-from cpkg.store.oxigraph import OxigraphStore, to_rdflib
+from cpkg.rdfterms import to_rdflib
+from cpkg.store.oxigraph import OxigraphStore
 
 VALUES = {"speaker": "al-Qudra", "claim": "c13", "article": "syn0"}
 
@@ -86,8 +87,10 @@ def main() -> None:
     parser.add_argument("--rdflib-timeout", type=float, default=120.0)
     parser.add_argument("--no-rdflib", action="store_true")
     args = parser.parse_args()
-    print(f"machine: {platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}, "
-          f"pyoxigraph {ox.__version__}")
+    print(
+        f"machine: {platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}, "
+        f"pyoxigraph {ox.__version__}"
+    )
     signal.signal(signal.SIGALRM, _alarm)
 
     with tempfile.TemporaryDirectory() as tmp:
@@ -101,9 +104,11 @@ def main() -> None:
         count = store.triple_count()
         millions = count / 1e6
         disk = sum(p.stat().st_size for p in path.rglob("*") if p.is_file())
-        print(f"oxigraph: {count} quads bulk-loaded in {time.perf_counter() - start:.0f} s; "
-              f"disk {disk / 1e6 / millions:.0f} MB per million; "
-              f"RSS +{(rss_mb() - rss0) / millions:.0f} MB per million")
+        print(
+            f"oxigraph: {count} quads bulk-loaded in {time.perf_counter() - start:.0f} s; "
+            f"disk {disk / 1e6 / millions:.0f} MB per million; "
+            f"RSS +{(rss_mb() - rss0) / millions:.0f} MB per million"
+        )
 
         queries = named_queries()
         ours: dict[str, tuple[list[float], int]] = {}
@@ -121,15 +126,19 @@ def main() -> None:
             dataset = Dataset(default_union=True)
             dataset.parse(data=data, format="nquads")
             del data
-            print(f"rdflib:   {count} quads parsed in {time.perf_counter() - start:.0f} s; "
-                  f"RSS +{(rss_mb() - rss1) / millions:.0f} MB per million")
+            print(
+                f"rdflib:   {count} quads parsed in {time.perf_counter() - start:.0f} s; "
+                f"RSS +{(rss_mb() - rss1) / millions:.0f} MB per million"
+            )
             for name, query in queries.items():
                 subs = query.substitutions(params_for(query))
                 bindings = {k: to_rdflib(v) for k, v in subs.items()}
                 try:
                     theirs[name] = timed(
                         lambda q=query, b=bindings: len(list(dataset.query(q.sparql, initBindings=b))),
-                        args.rdflib_repeat, args.rdflib_timeout)
+                        args.rdflib_repeat,
+                        args.rdflib_timeout,
+                    )
                 except Timeout:
                     theirs[name] = None
                 except Exception as error:  # rdflib's engine fails on some valid queries
@@ -137,8 +146,10 @@ def main() -> None:
         store.close()
 
     print(f"\nnamed queries at {count} triples (ms; oxigraph x{args.repeat}, rdflib up to x{args.rdflib_repeat})")
-    print(f"{'query':22s} {'rows':>6s} {'ox median':>10s} {'ox p95':>9s} {'rdflib median':>14s} "
-          f"{'rdflib rows':>11s} {'ratio':>8s}")
+    print(
+        f"{'query':22s} {'rows':>6s} {'ox median':>10s} {'ox p95':>9s} {'rdflib median':>14s} "
+        f"{'rdflib rows':>11s} {'ratio':>8s}"
+    )
     for name, (times, rows) in ours.items():
         median = statistics.median(times) * 1000
         line = f"{name:22s} {rows:>6d} {median:>10.1f} {p95(times) * 1000:>9.1f}"

@@ -31,12 +31,15 @@ from pathlib import Path
 
 import pyoxigraph as ox
 from cpkg.iris import ID, article_graph_iri, article_iri
-from cpkg.store.oxigraph import _ARTICLE_GRAPH, _ARTICLE_ID, _HASH, CATALOG_GRAPH, to_oxigraph
+from cpkg.rdfterms import to_oxigraph
+from cpkg.store.layout import ARTICLE_GRAPH, ARTICLE_ID, CATALOG_GRAPH, CONTENT_HASH
 
 ROOT = Path(__file__).resolve().parent.parent
 POLNEAR_DEV = ROOT.parent / "shared" / "polnear" / "dev" / "text"
 CACHE = Path(__file__).resolve().parent / ".cache" / "templates.nq"
-_VALUE = re.compile(r'(<https://schema\.org/value> )"([0-9.]+)"\^\^<http://www\.w3\.org/2001/XMLSchema#(decimal|integer)>')
+_VALUE = re.compile(
+    r'(<https://schema\.org/value> )"([0-9.]+)"\^\^<http://www\.w3\.org/2001/XMLSchema#(decimal|integer)>'
+)
 
 
 def corpus_paths() -> list[Path]:
@@ -92,16 +95,18 @@ def mint(template: tuple[str, str], index: int, rng: random.Random) -> str:
     text = text.replace(article_iri(old_id) + "/", article_iri(new_id) + "/")
     text = text.replace(f'"{old_id}"', f'"{new_id}"')
     factor = 0.5 + rng.random()
-    text = _VALUE.sub(lambda m: f'{m.group(1)}"{round(float(m.group(2)) * factor)}"^^'
-                      f"<http://www.w3.org/2001/XMLSchema#{m.group(3)}>", text)
+    text = _VALUE.sub(
+        lambda m: f'{m.group(1)}"{round(float(m.group(2)) * factor)}"^^<http://www.w3.org/2001/XMLSchema#{m.group(3)}>',
+        text,
+    )
     if index % 7 == 0:  # new speakers now and then, so the agents graph grows with the store
         text = text.replace(ID + "agent/", f"{ID}agent/s{index}-")
     catalog = ox.NamedNode(CATALOG_GRAPH)
     a_node = ox.NamedNode(article_iri(new_id))
     text += (
-        f"{a_node} <{_HASH}> {ox.Literal(f'synthetic-{index}')} {catalog} .\n"
-        f"{a_node} <{_ARTICLE_ID}> {ox.Literal(new_id)} {catalog} .\n"
-        f"{a_node} <{_ARTICLE_GRAPH}> {ox.NamedNode(article_graph_iri(new_id))} {catalog} .\n"
+        f"{a_node} <{CONTENT_HASH}> {ox.Literal(f'synthetic-{index}')} {catalog} .\n"
+        f"{a_node} <{ARTICLE_ID}> {ox.Literal(new_id)} {catalog} .\n"
+        f"{a_node} <{ARTICLE_GRAPH}> {ox.NamedNode(article_graph_iri(new_id))} {catalog} .\n"
     )
     return text
 
@@ -138,5 +143,5 @@ if __name__ == "__main__":
     args = parser.parse_args()
     scratch = ox.Store()
     fill(scratch, args.triples)
-    scratch.dump(path=str(args.out), format=ox.RdfFormat.N_QUADS)
+    scratch.dump(output=str(args.out), format=ox.RdfFormat.N_QUADS)
     print(f"{len(scratch)} quads -> {args.out}")

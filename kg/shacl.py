@@ -23,7 +23,7 @@ from typing import Any
 
 import pyoxigraph as ox
 from cpkg.errors import CpkgError
-from cpkg.store.oxigraph import to_oxigraph, to_rdflib
+from cpkg.rdfterms import to_oxigraph, to_rdflib
 from rdflib import RDF, RDFS, XSD, BNode, Graph, Literal, URIRef
 from rdflib.collection import Collection
 from rdflib.namespace import SH

@@ -193,7 +193,7 @@ def article_graph_from_store(store: Store, article_id: str) -> Graph:
         substitutions={"g": NamedNode(article_graph_iri(article_id)), "agents": NamedNode(AGENTS_GRAPH)},
         use_default_graph_as_union=False,
     )
-    from cpkg.store.oxigraph import to_rdflib
+    from cpkg.rdfterms import to_rdflib
 
     for triple in solutions:
         graph.add((to_rdflib(triple.subject), to_rdflib(triple.predicate), to_rdflib(triple.object)))

@@ -7,10 +7,15 @@ validate, query, CLI, API) only uses these methods.
 from __future__ import annotations
 
 import os
+from collections.abc import Sequence
 from pathlib import Path
-from typing import Any, Protocol, runtime_checkable
+from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
 
 from rdflib import Dataset
+
+if TYPE_CHECKING:
+    from cpkg.store.layout import ArticleEntry
+    from pyoxigraph import Quad
 
 DEFAULT_STORE = "./cpkg-data"
 STORE_ENV = "CPKG_STORE"
@@ -23,7 +28,17 @@ class Store(Protocol):
     def replace_article(self, article_id: str, dataset: Dataset, content_hash: str, source: str | None = None) -> int:
         """Atomically replace the article's graph and merge its agents; returns triples stored.
         ``source`` (a file path, or the API) is kept in the catalog beside the content hash."""
-        ...
+        from cpkg.store.layout import article_quads
+
+        return self.load_articles(article_quads(article_id, dataset), [(article_id, content_hash, source)])
+
+    def load_articles(self, quads: Sequence[Quad], articles: Sequence[ArticleEntry]) -> int:
+        """Replace several articles in one update request: their graphs and catalog entries go, the
+        quads (in the articles' graphs or the agents graph) and new entries come; returns quads stored."""
+        from cpkg.store.layout import replace_articles_update
+
+        self.update(replace_articles_update(quads, articles))
+        return len(quads)
 
     def delete_article(self, article_id: str) -> bool:
         """Remove an article's graph; returns whether it was stored."""

@@ -12,19 +12,9 @@ from typing import Any
 
 import pyoxigraph as ox
 from cpkg.errors import CpkgError, QueryError
-from cpkg.iris import AGENTS_GRAPH, CPKG, ID, article_graph_iri, article_iri
+from cpkg.iris import CPKG, article_graph_iri, article_iri
 from cpkg.store import Store
-from rdflib import BNode, Dataset, Literal, URIRef
-from rdflib.graph import DATASET_DEFAULT_GRAPH_ID
-from rdflib.term import Node
-
-CATALOG_GRAPH = ID + "graph/catalog"
-_HASH = CPKG + "contentHash"
-_ARTICLE_ID = CPKG + "articleId"
-_ARTICLE_GRAPH = CPKG + "articleGraph"
-SOURCE = "http://purl.org/dc/terms/source"
-"""Catalog: where the stored article came from (a file path, or the API), to tell a changed
-version of an article from a different article that would get the same id."""
+from cpkg.store.layout import ARTICLE_ID, CATALOG_GRAPH, CONTENT_HASH, SOURCE, delete_article_update
 
 FORMATS = {
     "trig": ox.RdfFormat.TRIG,
@@ -35,37 +25,6 @@ FORMATS = {
     "rdfxml": ox.RdfFormat.RDF_XML,
 }
 _QUAD_FORMATS = {"trig", "nquads", "jsonld"}
-
-
-def to_oxigraph(term: Node) -> ox.NamedNode | ox.BlankNode | ox.Literal:
-    """An rdflib term as a pyoxigraph term."""
-    if isinstance(term, URIRef):
-        return ox.NamedNode(str(term))
-    if isinstance(term, BNode):
-        return ox.BlankNode(str(term))
-    if isinstance(term, Literal):
-        if term.language:
-            return ox.Literal(str(term), language=term.language)
-        if term.datatype is not None:
-            return ox.Literal(str(term), datatype=ox.NamedNode(str(term.datatype)))
-        return ox.Literal(str(term))
-    raise TypeError(f"cannot store {term!r}")
-
-
-def to_rdflib(term: Any) -> Node:
-    """A pyoxigraph term as an rdflib term."""
-    if isinstance(term, ox.NamedNode):
-        return URIRef(term.value)
-    if isinstance(term, ox.BlankNode):
-        return BNode(term.value)
-    if isinstance(term, ox.Literal):
-        if term.language:
-            return Literal(term.value, lang=term.language)
-        datatype = term.datatype.value
-        if datatype == "http://www.w3.org/2001/XMLSchema#string":
-            return Literal(term.value)
-        return Literal(term.value, datatype=URIRef(datatype))
-    raise TypeError(f"cannot convert {term!r}")
 
 
 class OxigraphStore(Store):
@@ -110,51 +69,17 @@ class OxigraphStore(Store):
         return f"OxigraphStore({str(self.path) if self.path else 'in memory'})"
 
     # -- articles ------------------------------------------------------------------------
-    def replace_article(self, article_id: str, dataset: Dataset, content_hash: str, source: str | None = None) -> int:
-        graph_iri = article_graph_iri(article_id)
-        allowed = {graph_iri, AGENTS_GRAPH}
-        blocks: dict[str, list[str]] = {graph_iri: [], AGENTS_GRAPH: []}
-        count = 0
-        for s, p, o, g in dataset.quads((None, None, None, None)):
-            name = str(g.identifier if hasattr(g, "identifier") else g) if g is not None else None
-            if name is None or name == str(DATASET_DEFAULT_GRAPH_ID):
-                raise CpkgError(f"article {article_id}: triple outside a named graph: {s} {p} {o}")
-            if name not in allowed:
-                raise CpkgError(f"article {article_id}: unexpected graph {name}")
-            blocks[name].append(f"{to_oxigraph(s)} {to_oxigraph(p)} {to_oxigraph(o)} .")
-            count += 1
-        g_node = ox.NamedNode(graph_iri)
-        a_node = ox.NamedNode(article_iri(article_id))
-        catalog = ox.NamedNode(CATALOG_GRAPH)
-        catalog_triples = (
-            f"{a_node} <{_HASH}> {ox.Literal(content_hash)} ; <{_ARTICLE_ID}> {ox.Literal(article_id)} ; "
-            f"<{_ARTICLE_GRAPH}> {g_node} ." + (f" {a_node} <{SOURCE}> {ox.Literal(source)} ." if source else "")
-        )
-        body = "\n".join(
-            f"GRAPH {ox.NamedNode(name)} {{\n" + "\n".join(lines) + "\n}" for name, lines in blocks.items() if lines
-        )
-        update = (
-            f"DROP SILENT GRAPH {g_node} ;\n"
-            f"DELETE WHERE {{ GRAPH {catalog} {{ {a_node} ?p ?o }} }} ;\n"
-            f"INSERT DATA {{\n{body}\nGRAPH {catalog} {{ {catalog_triples} }}\n}}"
-        )
-        self.update(update)
-        return count
-
     def delete_article(self, article_id: str) -> bool:
         if self.article_hash(article_id) is None and not self.oxigraph.contains_named_graph(
             ox.NamedNode(article_graph_iri(article_id))
         ):
             return False
-        g_node, a_node = ox.NamedNode(article_graph_iri(article_id)), ox.NamedNode(article_iri(article_id))
-        self.update(
-            f"DROP SILENT GRAPH {g_node} ;\nDELETE WHERE {{ GRAPH {ox.NamedNode(CATALOG_GRAPH)} {{ {a_node} ?p ?o }} }}"
-        )
+        self.update(delete_article_update(article_id))
         return True
 
     def article_hash(self, article_id: str) -> str | None:
         quads = self.oxigraph.quads_for_pattern(
-            ox.NamedNode(article_iri(article_id)), ox.NamedNode(_HASH), None, ox.NamedNode(CATALOG_GRAPH)
+            ox.NamedNode(article_iri(article_id)), ox.NamedNode(CONTENT_HASH), None, ox.NamedNode(CATALOG_GRAPH)
         )
         for quad in quads:
             return str(quad.object.value)
@@ -169,7 +94,7 @@ class OxigraphStore(Store):
         return None
 
     def article_ids(self) -> list[str]:
-        quads = self.oxigraph.quads_for_pattern(None, ox.NamedNode(_ARTICLE_ID), None, ox.NamedNode(CATALOG_GRAPH))
+        quads = self.oxigraph.quads_for_pattern(None, ox.NamedNode(ARTICLE_ID), None, ox.NamedNode(CATALOG_GRAPH))
         return sorted(str(quad.object.value) for quad in quads)
 
     # -- SPARQL --------------------------------------------------------------------------

@@ -53,9 +53,8 @@ import pyoxigraph as ox
 from cpkg.errors import CpkgError, QueryError
 from cpkg.iris import AGENTS_GRAPH, ID, article_graph_iri, article_iri
 from cpkg.store import Store
-from cpkg.store.oxigraph import _ARTICLE_GRAPH, _ARTICLE_ID, _HASH, CATALOG_GRAPH, FORMATS, SOURCE, to_oxigraph
-from rdflib import Dataset
-from rdflib.graph import DATASET_DEFAULT_GRAPH_ID
+from cpkg.store.layout import ARTICLE_GRAPH, ARTICLE_ID, CATALOG_GRAPH, CONTENT_HASH, SOURCE, delete_article_update
+from cpkg.store.oxigraph import FORMATS
 
 UPDATE_URL_ENV = "CPKG_STORE_UPDATE_URL"
 USER_ENV = "CPKG_STORE_USER"
@@ -324,40 +323,6 @@ class RemoteStore(Store):
             )
 
     # -- articles --------------------------------------------------------------------------
-    def replace_article(self, article_id: str, dataset: Dataset, content_hash: str, source: str | None = None) -> int:
-        graph_iri = article_graph_iri(article_id)
-        blocks: dict[str, list[str]] = {graph_iri: [], AGENTS_GRAPH: []}
-        count = 0
-        for s, p, o, g in dataset.quads((None, None, None, None)):
-            name = str(g.identifier if hasattr(g, "identifier") else g) if g is not None else None
-            if name is None or name == str(DATASET_DEFAULT_GRAPH_ID):
-                raise CpkgError(f"article {article_id}: triple outside a named graph: {s} {p} {o}")
-            if name not in blocks:
-                raise CpkgError(f"article {article_id}: unexpected graph {name}")
-            terms = [to_oxigraph(t) for t in (s, p, o)]
-            if any(isinstance(t, ox.BlankNode) for t in terms):
-                raise CpkgError(f"article {article_id}: blank nodes cannot go into INSERT DATA: {s} {p} {o}")
-            blocks[name].append(" ".join(str(t) for t in terms) + " .")
-            count += 1
-        g_node, a_node = ox.NamedNode(graph_iri), ox.NamedNode(article_iri(article_id))
-        catalog = ox.NamedNode(CATALOG_GRAPH)
-        body = "\n".join(
-            f"GRAPH {ox.NamedNode(name)} {{\n" + "\n".join(lines) + "\n}" for name, lines in blocks.items() if lines
-        )
-        catalog_triples = (
-            f"{a_node} <{_HASH}> {ox.Literal(content_hash)} ; <{_ARTICLE_ID}> {ox.Literal(article_id)} ; "
-            f"<{_ARTICLE_GRAPH}> {g_node} ." + (f" {a_node} <{SOURCE}> {ox.Literal(source)} ." if source else "")
-        )
-        # One request. The catalog entry (content hash) goes first and comes back last: a server
-        # that commits operation by operation (Virtuoso) and fails in between leaves the article
-        # without a hash, so the next ingest re-does it instead of skipping it as unchanged.
-        self.update(
-            f"DELETE WHERE {{ GRAPH {catalog} {{ {a_node} ?p ?o }} }} ;\n"
-            f"DROP SILENT GRAPH {g_node} ;\n"
-            f"INSERT DATA {{\n{body}\nGRAPH {catalog} {{ {catalog_triples} }}\n}}"
-        )
-        return count
-
     def delete_article(self, article_id: str) -> bool:
         g_node, a_node = ox.NamedNode(article_graph_iri(article_id)), ox.NamedNode(article_iri(article_id))
         catalog = ox.NamedNode(CATALOG_GRAPH)
@@ -366,13 +331,13 @@ class RemoteStore(Store):
         )
         if not bool(exists):
             return False
-        self.update(f"DELETE WHERE {{ GRAPH {catalog} {{ {a_node} ?p ?o }} }} ;\nDROP SILENT GRAPH {g_node}")
+        self.update(delete_article_update(article_id))
         return True
 
     def article_hash(self, article_id: str) -> str | None:
         rows = self._select_rows(
             f"SELECT ?h WHERE {{ GRAPH {ox.NamedNode(CATALOG_GRAPH)} "
-            f"{{ {ox.NamedNode(article_iri(article_id))} <{_HASH}> ?h }} }} LIMIT 1"
+            f"{{ {ox.NamedNode(article_iri(article_id))} <{CONTENT_HASH}> ?h }} }} LIMIT 1"
         )
         return str(rows[0]["h"]["value"]) if rows else None
 
@@ -407,7 +372,7 @@ class RemoteStore(Store):
             last = batch[-1]
 
     def article_ids(self) -> list[str]:
-        return sorted(self._catalog("id", _ARTICLE_ID))
+        return sorted(self._catalog("id", ARTICLE_ID))
 
     # -- SPARQL ----------------------------------------------------------------------------
     def query(
@@ -473,7 +438,7 @@ class RemoteStore(Store):
 
     # -- export ----------------------------------------------------------------------------
     def _graph_names(self) -> list[str]:
-        graphs = self._catalog("g", _ARTICLE_GRAPH)
+        graphs = self._catalog("g", ARTICLE_GRAPH)
         return [CATALOG_GRAPH, AGENTS_GRAPH, *sorted(graphs)]
 
     def dump(self, format: str = "trig", graph: str | None = None) -> bytes:
