@@ -21,7 +21,7 @@ from cpkg.api.backend import Backend
 from cpkg.api.errors import status_of
 from cpkg.api.sparql import PREFIXES, ProtocolError, require_token, run_job
 from cpkg.api.worker import QueryJob, ValidateJob
-from cpkg.errors import CpkgError, ValidationError
+from cpkg.errors import CpkgError, NotFound, ValidationError
 from cpkg.iris import AGENTS_GRAPH, CPKG, ID, agent_iri, article_graph_iri, claim_iri
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import JSONResponse, Response
@@ -46,6 +46,7 @@ QUALIFIERS = {
 }
 KINDS = ("person", "organization", "country", "group")
 MAX_PAGE = 500
+SUGGESTION_POOL = 5000
 RDF_DOCUMENT_TYPES = {
     "text/turtle": "turtle",
     "application/ld+json": "jsonld",
@@ -582,11 +583,18 @@ async def get_agent(request: Request, agent: str) -> Any:
 async def run_named_query(request: Request, name: str) -> Any:
     """Run a named query (ontology/queries/NAME.rq); its parameters come from the query string
     (see GET /queries) and are bound as values, never spliced into the text."""
-    from cpkg.queries import get_named_query
+    from cpkg.queries import agent_values, get_named_query, no_speaker_message
 
     named = get_named_query(name)
     params = {k: v for k, v in request.query_params.items()}
     rows = await select(request, named.sparql, named.substitutions(params))
+    if not rows:
+        for value in agent_values(named, params):
+            # Names are read a page at a time, never the whole store: past one page, no verdict.
+            listing = get_named_query("agent_names").sparql + f"\nLIMIT {rest_queries.sparql_int(SUGGESTION_POOL)}"
+            names = [row["name"] for row in await select(request, listing)]
+            if len(names) < SUGGESTION_POOL and value.casefold() not in {n.casefold() for n in names}:
+                raise NotFound(no_speaker_message(value, names))
     return {"query": named.name, "description": named.description, "rows": rows}
 
 

@@ -267,7 +267,7 @@ class _GraphBuilder:
             self.edge(
                 pair["claim1"], pair["claim2"], "disagrees with",
                 measure=_camel_words(pair.get("measure") or ""),
-                figure1=pair["figure1"], figure2=pair["figure2"], compatible=bool(pair.get("compatible")),
+                figure1=pair["figure1"], figure2=pair["figure2"],
             )
         self.agent_links()
 

@@ -17,6 +17,7 @@ Oxigraph requires substituted variables to be projected by the query's SELECT.
 from __future__ import annotations
 
 import csv
+import difflib
 import io
 import json
 import re
@@ -27,7 +28,7 @@ from pathlib import Path
 from typing import Any
 
 import pyoxigraph as ox
-from cpkg.errors import QueryError
+from cpkg.errors import NotFound, QueryError
 from cpkg.ontology import QUERIES_DIR
 from cpkg.store import Store
 
@@ -84,6 +85,31 @@ class NamedQuery:
                 else:
                     subs[param.name + "Key"] = ox.Literal(value.strip())
         return subs
+
+
+def agent_values(query: NamedQuery, values: dict[str, str]) -> list[str]:
+    """The names given for the query's agent parameters (IRIs left out: they name no one by name)."""
+    return [
+        values[p.name].strip()
+        for p in query.params
+        if p.kind == "agent" and values.get(p.name, "").strip() and not _IRI.match(values[p.name].strip())
+    ]
+
+
+def no_speaker_message(name: str, names: list[str]) -> str:
+    """"no speaker matches …, did you mean …": the closest known names, by the whole name or by
+    one of its words ("Qudra" suggests "Ashraf al-Qudra")."""
+    wanted = name.casefold()
+
+    def score(candidate: str) -> float:
+        words = [candidate.casefold(), *re.split(r"[\s-]+", candidate.casefold())]
+        return max(difflib.SequenceMatcher(None, wanted, word).ratio() for word in words)
+
+    ranked = sorted(((score(n), n) for n in set(names)), key=lambda pair: (-pair[0], pair[1]))
+    close = [n for value, n in ranked if value >= 0.75][:3]
+    if not close:
+        return f"no speaker matches {name!r} (`cpkg query --named agents` or GET /agents lists them)"
+    return f"no speaker matches {name!r}; did you mean {', '.join(repr(n) for n in close)}?"
 
 
 def iri(value: str) -> ox.NamedNode:
@@ -185,9 +211,16 @@ def run_query(
 
 
 def run_named(store: Store, name: str, params: dict[str, str] | None = None) -> QueryResult:
-    """Run a named query with parameter values bound by substitution."""
+    """Run a named query with parameter values bound by substitution. A speaker given by a name
+    that matches no one is an error that suggests the closest names, not an empty answer."""
     query = get_named_query(name)
-    return run_query(store, query.sparql, query.substitutions(params))
+    result = run_query(store, query.sparql, query.substitutions(params))
+    if not len(result):
+        for value in agent_values(query, params or {}):
+            names = [row["name"] for row in run_query(store, get_named_query("agent_names").sparql).records()]
+            if value.casefold() not in {n.casefold() for n in names}:
+                raise NotFound(no_speaker_message(value, names))
+    return result
 
 
 # ---------------------------------------------------------------- formatting

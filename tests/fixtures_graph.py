@@ -149,3 +149,16 @@ def seed_extraction(publisher: str | None = "Example News") -> Extraction:
         model="hand-built-fixture",
         software_version="test",
     )
+
+
+def disagreeing_extraction() -> Extraction:
+    """The seed extraction as another article whose "More than 3,600" children became exactly
+    3,600: it then disagrees with al-Qudra's 3,760 (the seed's own pair is compatible)."""
+    extraction = seed_extraction()
+    article = replace(extraction.article, meta=replace(extraction.article.meta, id="disagreeing"))
+    for claim in extraction.claims:
+        claim.quantities = tuple(
+            replace(q, qualifier="exact") if q.value == 3600 else q for q in claim.quantities
+        )
+    extraction.article = article
+    return extraction

@@ -397,6 +397,15 @@ def test_cli_eval_on_gold_json_folder_finds_seed_text(tmp_path: Path, capsys: py
     assert "wrong_speaker" in out
 
 
+def test_cli_eval_shows_progress_on_stderr(capsys: pytest.CaptureFixture[str]) -> None:
+    """Even for a few articles and when stderr is a file: an evaluation must not look stuck."""
+    from cpkg.cli.eval import _progress
+
+    assert list(_progress(iter(["a", "b", "c"]), 3)) == ["a", "b", "c"]
+    captured = capsys.readouterr()
+    assert "extracting" in captured.err and "3/3" in captured.err and captured.out == ""
+
+
 def test_cli_eval_bad_gold_path_is_an_input_error(tmp_path: Path) -> None:
     from cpkg.cli.eval import run
 

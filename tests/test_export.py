@@ -17,6 +17,7 @@ from cpkg import export
 from cpkg.articles import load_article
 from cpkg.cli import main
 from cpkg.errors import InputError, NotFound
+from cpkg.graph import extraction_to_dataset
 from cpkg.iris import agent_iri
 from cpkg.pipeline import Ingestor
 from cpkg.queries import run_named
@@ -124,6 +125,10 @@ def test_hostile_speaker_values_are_bound_not_spliced(store, hostile):
 
 
 def test_disagreements_view(store):
+    from fixtures_graph import disagreeing_extraction
+
+    extraction = disagreeing_extraction()
+    store.replace_article(extraction.article.id, extraction_to_dataset(extraction), extraction.article.content_hash)
     graph = export.build_graph(store, view="disagreements")
     pairs = [(u, v, d) for u, v, d in graph.edges(data=True) if d["label"] == "disagrees with"]
     expected = run_named(store, "disagreeing_figures", {}).records()

@@ -58,14 +58,22 @@ def run(args: argparse.Namespace) -> int:
         print("\nNot independently confirmed:")
         for row in run_named(store, "unconfirmed_claims").records():
             print(f"  [{row['claimId']}] {row['speakerLabel']}: “{row['text']}” — {row['marker']}")
-        print("\nFigures:")
-        for row in run_named(store, "figures").records():
-            print(f"  {row['figure']!s:<28} {row['value']:>8} {row['qualifier']:<14} {row['measure'] or '-':<10} "
+        print("\nFigures (what they count, who gives them):")
+        figures = run_named(store, "figures").records()
+        # A figure without a measure ("three", "One official", "3 miles") counts nothing the graph
+        # can compare; the full list is one query away.
+        counted = [row for row in figures if row["measure"]]
+        for row in counted:
+            print(f"  {row['figure']!s:<28} {row['value']:>8} {row['qualifier']:<14} {row['measure']:<10} "
                   f"{row['speakerLabel']} [{row['claimId']}]")
-        print("\nFigures that disagree across sources:")
-        for row in run_named(store, "disagreeing_figures").records():
-            print(f"  {row['measure']}: “{row['figure1']}” ({row['source1']}) vs “{row['figure2']}” "
-                  f"({row['source2']}){'' if row['compatible'] else ' — incompatible'}")
+        if len(figures) > len(counted):
+            print(f"  ({len(figures) - len(counted)} more without a measure: `cpkg query --named figures`)")
+        print("\nFigures that disagree across sources (qualifiers cannot reconcile them):")
+        pairs = run_named(store, "disagreeing_figures").records()
+        for row in pairs:
+            print(f"  {row['measure']}: “{row['figure1']}” ({row['source1']}) vs “{row['figure2']}” ({row['source2']})")
+        if not pairs:
+            print("  none")
         print(f"\n{store.triple_count()} triples in {getattr(store, 'path', None) or 'memory'}; try "
               "`cpkg query --list`")
     finally:

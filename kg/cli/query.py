@@ -8,7 +8,7 @@ from pathlib import Path
 
 from cpkg.cli import add_store_argument
 from cpkg.errors import InputError, QueryError
-from cpkg.queries import format_result, get_named_query, named_queries, run_query
+from cpkg.queries import format_result, get_named_query, named_queries, run_named, run_query
 from cpkg.store import open_store
 
 
@@ -51,10 +51,9 @@ def run(args: argparse.Namespace) -> int:
                       f"{param.description}")
         return 0
     params = parse_params(args.param)
-    substitutions = None
+    sparql = ""
     if args.named:
-        query = get_named_query(args.named)
-        sparql, substitutions = query.sparql, query.substitutions(params)
+        get_named_query(args.named).substitutions(params)  # a wrong parameter fails before the store opens
     else:
         if params:
             raise QueryError("--param only applies to --named queries")
@@ -67,7 +66,7 @@ def run(args: argparse.Namespace) -> int:
             sparql = args.sparql
     store = open_store(args.store, read_only=True)
     try:
-        result = run_query(store, sparql, substitutions)
+        result = run_named(store, args.named, params) if args.named else run_query(store, sparql)
     finally:
         store.close()
     sys.stdout.write(format_result(result, args.format, width=60 if args.format == "table" else 10**9) + "\n")
