@@ -69,10 +69,13 @@ def create_app(settings: Settings | None = None, store: Any = None) -> FastAPI:
             "writes": bool(settings.admin_token),
             "workers": pool.size,
             "busy_workers": pool.busy,
+            "reserve_workers": pool.reserve,
             "workers_killed_on_timeout": pool.killed,
+            "workers_killed_for_memory": pool.killed_for_memory,
             "query_timeout": settings.query_timeout,
             "row_limit": settings.row_limit,
             "max_body": settings.max_body,
+            "query_memory_mb": settings.query_memory_mb,
         }
 
     @app.get("/queries", tags=["Service"])

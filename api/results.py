@@ -37,6 +37,16 @@ RDF_FORMATS: dict[str, ox.RdfFormat] = {
     "application/rdf+xml": ox.RdfFormat.RDF_XML,
 }
 QUAD_FORMATS = {"application/n-quads", "application/trig"}
+XML_TYPES = {"application/sparql-results+xml", "application/xml", "application/rdf+xml"}
+# In UTF-8, C0 controls are single bytes that never occur inside a multi-byte character;
+# U+FFFE and U+FFFF are EF BF BE / EF BF BF.
+_NOT_XML = re.compile(rb"[\x00-\x08\x0b\x0c\x0e-\x1f]|\xef\xbf[\xbe\xbf]")
+
+
+def not_xml(body: bytes) -> int | None:
+    """The first character of a UTF-8 body that XML 1.0 forbids, as a code point, if any."""
+    match = _NOT_XML.search(body)
+    return None if match is None else ord(match.group().decode("utf-8"))
 
 Row = Sequence[object | None]
 

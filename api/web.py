@@ -54,8 +54,8 @@ async def graph_page() -> FileResponse:
     return _page()
 
 
-def _error(status: int, message: str) -> JSONResponse:
-    return JSONResponse({"error": message}, status)
+def _error(status: int, message: str, headers: dict[str, str] | None = None) -> JSONResponse:
+    return JSONResponse({"error": message}, status, headers=headers)
 
 
 @router.get("/web/articles/{article}/text", tags=["Web page"])
@@ -112,7 +112,7 @@ async def export_graph(
     try:
         reply = await start_job(request.app.state.backend, job, None)
     except ProtocolError as error:
-        return _error(error.status, error.message)
+        return _error(error.status, error.message, error.headers)
     if reply.status != 200:
         return Response(b"".join([chunk async for chunk in reply.chunks]), reply.status, media_type=reply.media)
     headers: dict[str, str] = {}

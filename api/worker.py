@@ -177,6 +177,13 @@ def execute(store: ox.Store, job: QueryJob) -> QueryReply:
                 f"{job.row_limit} {unit} with the header X-Row-Limit-Exceeded: true.\n"
             )
             return QueryReply(422, body=message.encode(), headers=headers)
+    if media in results.XML_TYPES and (bad := results.not_xml(counted.body)):
+        # XML 1.0 cannot carry some control characters at all; the writers would emit them raw.
+        return QueryReply(
+            406,
+            body=f"the result holds the character U+{bad:04X}, which XML 1.0 cannot carry; ask for JSON, CSV, TSV, "
+            "Turtle or N-Triples instead\n".encode(),
+        )
     charset = "; charset=utf-8" if not media.endswith("+json") or media == "application/ld+json" else ""
     return QueryReply(200, media + charset, counted.body, headers)
 

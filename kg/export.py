@@ -17,6 +17,7 @@ nodes, literals as attributes of their subject, predicates as edge labels).
 from __future__ import annotations
 
 import hashlib
+import itertools
 import json
 import re
 from collections import defaultdict
@@ -400,12 +401,17 @@ def _lines(lines: Iterable[str]) -> Iterator[str]:
     return (line + "\n" for line in lines)
 
 
+XML_DECLARATION = "<?xml version='1.0' encoding='utf-8'?>\n"
+
+
 def graphml_chunks(graph: nx.MultiDiGraph) -> Iterator[bytes]:
-    return _chunks(_lines(nx.generate_graphml(_xml_safe(graph), prettyprint=True, named_key_ids=True)))
+    lines = nx.generate_graphml(_xml_safe(graph), prettyprint=True, named_key_ids=True)
+    return _chunks(itertools.chain([XML_DECLARATION], _lines(lines)))
 
 
 def gexf_chunks(graph: nx.MultiDiGraph) -> Iterator[bytes]:
-    return _chunks(_lines(nx.generate_gexf(_gexf_ready(_xml_safe(graph)), prettyprint=True)))
+    lines = nx.generate_gexf(_gexf_ready(_xml_safe(graph)), prettyprint=True)
+    return _chunks(itertools.chain([XML_DECLARATION], _lines(lines)))
 
 
 def _gexf_ready(graph: nx.MultiDiGraph) -> nx.MultiDiGraph:
