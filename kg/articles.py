@@ -12,14 +12,15 @@ from pathlib import Path
 from typing import Any
 
 from cpkg.errors import InputError, TooLarge, UnsupportedInput
-from cpkg.html import html_to_text, looks_like_html
 from cpkg.model import Article, ArticleMeta
+from cpkg.sources.html import check_page_size, looks_like_html, read_html
 from cpkg.textguard import check_text
 
 MAX_ARTICLE_CHARS = int(os.environ.get("CPKG_MAX_ARTICLE_CHARS", 1_000_000))
 _META_FIELDS = {f.name for f in fields(ArticleMeta)}
 _ID_UNSAFE = re.compile(r"[^A-Za-z0-9._-]+")
 _ID_LENGTH = 120
+HTML_SUFFIXES = frozenset({".html", ".htm", ".xhtml"})
 # C0 control characters other than tab, line feed and carriage return: XML 1.0 cannot hold them
 # (GraphML, GEXF, RDF/XML, SPARQL XML results), so an article or field holding one is refused.
 _CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f]")
@@ -74,13 +75,13 @@ def refuse_control_characters(text: str, *, source: str) -> None:
 
 
 def check_article_text(text: str, *, source: str = "article") -> str:
-    """The article's plain text: HTML pages are converted (see ``cpkg.html``); empty or huge refused."""
+    """The article's plain text: HTML pages are converted (see ``cpkg.sources.html``); empty or huge refused."""
+    if looks_like_html(text):
+        text = read_html(text, source=source).text  # refuses pages over CPKG_MAX_PAGE_BYTES unread
     if len(text) > MAX_ARTICLE_CHARS:
         raise TooLarge(
             f"{source}: {len(text):,} characters, over the limit of {MAX_ARTICLE_CHARS:,} (CPKG_MAX_ARTICLE_CHARS)"
         )
-    if looks_like_html(text):
-        text = html_to_text(text)
     if not has_visible_text(text):
         raise InputError(f"{source}: empty article")
     refuse_control_characters(text, source=source)
@@ -140,20 +141,34 @@ def sidecar_path(path: Path) -> Path:
 def load_article(path: Path, *, name: str | None = None, **overrides: Any) -> Article:
     """Read an article file and its optional JSON sidecar; ``overrides`` win over the sidecar.
     The id comes from ``name`` (e.g. the path inside the folder being ingested), else the stem."""
+    is_page = path.suffix.lower() in HTML_SUFFIXES
     try:
+        if is_page:
+            check_page_size(path.stat().st_size, source=str(path))
         data = path.read_bytes()
     except OSError as error:
         raise InputError(f"{path}: {error.strerror or error}") from None
-    text = check_article_text(decode_article_bytes(data, source=str(path)), source=str(path))
+    # An HTML page's own metadata (title, site, date, canonical URL) comes first; the sidecar and
+    # the command line override it.
     values: dict[str, Any] = {}
+    if is_page:
+        page = read_html(data, source=str(path))  # in the encoding the page declares
+        text, values = page.text, page.metadata()
+    else:
+        text = decode_article_bytes(data, source=str(path))
+        if looks_like_html(text):
+            page = read_html(text, source=str(path))
+            text, values = page.text, page.metadata()
+    text = check_article_text(text, source=str(path))
     sidecar = sidecar_path(path)
     if sidecar.is_file() and sidecar != path:
         try:
-            values = json.loads(sidecar.read_text(encoding="utf-8"))
+            given = json.loads(sidecar.read_text(encoding="utf-8"))
         except (ValueError, UnicodeDecodeError) as error:
             raise InputError(f"{sidecar}: invalid JSON metadata ({error})") from None
-        if not isinstance(values, dict):
+        if not isinstance(given, dict):
             raise InputError(f"{sidecar}: metadata must be a JSON object")
+        values.update(given)
     values.update({k: v for k, v in overrides.items() if v is not None})
     try:
         meta = parse_meta(values, article_id=article_id_from(name or path.stem))

@@ -35,3 +35,11 @@ class NotFound(CpkgError):
 
 class ArticleConflict(CpkgError):
     """Storing the article would replace a different article stored under the same id."""
+
+
+class FetchError(InputError):
+    """A URL could not be fetched: refused scheme, no answer in time, too large, an HTTP error."""
+
+
+class NotAClaimReview(InputError):
+    """A JSON-LD document holds no schema.org ClaimReview (or one without the claim it reviews)."""

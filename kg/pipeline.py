@@ -11,10 +11,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Literal
 
-from cpkg.articles import load_article
 from cpkg.errors import ArticleConflict, CpkgError, InputError, ValidationError
 from cpkg.graph import extraction_to_dataset
 from cpkg.model import Article, Extraction
+from cpkg.sources import InputFailure
+from cpkg.sources.inputs import InputOptions, counts_articles, plan_inputs, read_inputs
 from cpkg.store import Store
 from cpkg.validate import shapes_graph, validate
 from tqdm import tqdm
@@ -39,24 +40,20 @@ class IngestResult:
 
 
 def article_paths(paths: Iterable[str | Path]) -> list[Path]:
-    """The ``*.txt`` files named or inside the named folders (recursively), sorted, no duplicates."""
+    """The article files (text, HTML) named or inside the named folders (recursively), sorted, no duplicates."""
     return list(article_names(paths))
 
 
 def article_names(paths: Iterable[str | Path]) -> dict[Path, str]:
-    """The ``*.txt`` files named or inside the named folders, each with the name its id is made
+    """The article files (text, HTML) named or inside the named folders, each with the name its id is made
     from: its path inside the folder given (``a/story`` and ``b/story`` stay apart), or the stem
     of a file given by itself."""
     found: dict[Path, str] = {}
-    for raw in paths:
-        path = Path(raw)
-        if path.is_dir():
-            for file in sorted(path.rglob("*.txt")):
-                found.setdefault(file, file.relative_to(path).with_suffix("").as_posix())
-        elif path.is_file():
-            found.setdefault(path, path.stem)
-        else:
-            raise InputError(f"{path}: no such file or folder")
+    for planned in plan_inputs(paths):
+        if planned.kind != "article":
+            reason = "no such file or folder" if planned.kind == "missing" else f"a {planned.kind}, not an article file"
+            raise InputError(f"{planned.location}: {reason}")
+        found[Path(planned.location)] = planned.name
     return found
 
 
@@ -189,40 +186,46 @@ class Ingestor:
             return IngestResult(article.id, "failed", report=report, source=source or "")
 
     def ingest_paths(
-        self, paths: Iterable[str | Path], *, progress: bool = True, force: bool = False, n_process: int = 1
+        self,
+        paths: Iterable[str | Path],
+        *,
+        progress: bool = True,
+        force: bool = False,
+        n_process: int = 1,
+        options: InputOptions | None = None,
     ) -> list[IngestResult]:
-        """Ingest the ``*.txt`` files given or found in folders, with a progress bar (articles/s)."""
-        files = article_names(paths)
+        """Ingest files, folders, JSON Lines dumps, feeds and URLs (``cpkg.sources.inputs``), with a
+        progress bar (articles/s). An input that cannot be read is reported; the others go on."""
+        planned = plan_inputs(paths)
         unreadable: list[IngestResult] = []
         sources: dict[str, str] = {}
+        first_seen: dict[str, str] = {}
 
         def readable() -> Iterator[Article]:
-            for path, name in files.items():
-                source = str(path.resolve())
-                try:
-                    article = load_article(path, name=name)
-                except InputError as error:
-                    # One unreadable file is reported; the others are still ingested.
-                    unreadable.append(IngestResult(path.stem, "failed", report=str(error), source=source))
+            for item in read_inputs(planned, options):
+                if isinstance(item, InputFailure):
+                    unreadable.append(IngestResult(item.location, "failed", report=item.error, source=item.location))
                     continue
+                article = item.article
                 if article.id in sources:
                     unreadable.append(
                         IngestResult(
                             article.id,
                             "failed",
-                            source=source,
+                            source=item.source,
                             report=(
-                                f"{path}: same article id {article.id!r} as {sources[article.id]}; give one of them an "
-                                '"id" in its JSON sidecar, or ingest their common folder'
+                                f"{item.location}: same article id {article.id!r} as {first_seen[article.id]}; give "
+                                'one of them an "id" in its JSON sidecar or record, or ingest their common folder'
                             ),
                         )
                     )
                     continue
-                sources[article.id] = source
+                sources[article.id] = item.source
+                first_seen[article.id] = item.location
                 yield article
 
         results: list[IngestResult] = []
-        with tqdm(total=len(files), unit="article", disable=not progress, file=sys.stderr) as bar:
+        with tqdm(total=counts_articles(planned), unit="article", disable=not progress, file=sys.stderr) as bar:
             for result in self.ingest_articles(readable(), force=force, n_process=n_process, sources=sources):
                 for done in [*_drain(unreadable), result]:
                     results.append(done)

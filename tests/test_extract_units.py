@@ -257,7 +257,8 @@ def test_html_pages_are_converted_to_text_before_extraction(extractor):
         "<b>dangerous</b>.</p><p>Residents left.</p></article><footer>© Example</footer></body></html>"
     )
     article = article_from_text(html)
-    assert article.text == "Floods\n\nFloods\n\nThe agency said the river was rising & dangerous.\n\nResidents left."
+    # The main text only (no <title>, script, navigation or footer), a paragraph per block.
+    assert article.text == "Floods\n\nThe agency said the river was rising & dangerous.\n\nResidents left."
     (claim,) = claims_of(extractor, html)
     assert claim.content.text == "the river was rising & dangerous"
 

@@ -10,7 +10,7 @@ from typing import Any
 import httpx
 import pytest
 from api_live import LiveServer, live_server
-from cpkg.html import html_to_text
+from cpkg.sources.html import read_html
 from reliability_articles import article_text
 
 MAX_CHARS = 5000
@@ -120,7 +120,7 @@ def test_html_given_as_text_is_converted(live: LiveServer, as_json: bool) -> Non
     response = post(live, json={"text": page}) if as_json else post(live, page.encode(), TEXT)
     assert response.status_code == 201, response.text
     body = response.json()
-    plain = html_to_text(page)
+    plain = read_html(page).text
     assert body["document"]["chars"] == len(plain)
     assert body["claims"]
     for claim in body["claims"]:

@@ -1,19 +1,19 @@
-"""`cpkg ingest PATH…`: extract, validate and store articles (files or folders of *.txt)."""
+"""`cpkg ingest INPUT…`: extract, validate and store articles (files, folders, dumps, feeds, URLs)."""
 
 from __future__ import annotations
 
 import argparse
 import sys
-from pathlib import Path
 
 from cpkg.cli import add_pipeline_argument, add_store_argument
+from cpkg.cli.input_options import INPUTS_HELP, add_input_arguments, input_options
 from cpkg.pipeline import Ingestor
 from cpkg.store import open_store
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
     parser = subparsers.add_parser("ingest", help="extract, validate and store articles")
-    parser.add_argument("paths", nargs="+", type=Path, help="article .txt files or folders of them")
+    parser.add_argument("paths", nargs="+", metavar="INPUT", help=INPUTS_HELP)
     add_store_argument(parser)
     parser.add_argument("--force", action="store_true", help="re-ingest articles whose text is unchanged")
     parser.add_argument("--quiet", action="store_true", help="no progress bar")
@@ -21,6 +21,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "--processes", type=int, default=1, metavar="N", help="parse with N processes (spaCy n_process; default 1)"
     )
     add_pipeline_argument(parser)
+    add_input_arguments(parser)
     parser.set_defaults(func=run)
 
 
@@ -28,7 +29,7 @@ def run(args: argparse.Namespace) -> int:
     store = open_store(args.store)
     try:
         results = Ingestor(store, pipeline=args.pipeline).ingest_paths(
-            args.paths, progress=not args.quiet, force=args.force, n_process=args.processes
+            args.paths, progress=not args.quiet, force=args.force, n_process=args.processes, options=input_options(args)
         )
         statuses = ("stored", "unchanged", "invalid", "failed")
         counts = {status: sum(r.status == status for r in results) for status in statuses}
