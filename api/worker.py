@@ -531,22 +531,23 @@ class QueryPool:
 
     def _put(self, worker: _Worker) -> None:
         self._idle[worker.lane].append(worker)
-        while self._waiters:
-            waiter = self._waiters.pop(0)
+        # Every waiter looks again: the one first in line may not take this lane (an export
+        # waiting for a main worker while a reserve one came back).
+        waiters, self._waiters = self._waiters, []
+        for waiter in waiters:
             if not waiter.done():
                 waiter.set_result(None)
-                break
 
-    def _take(self) -> _Worker | None:
-        for lane in (MAIN, RESERVE):
+    def _take(self, reserve_ok: bool) -> _Worker | None:
+        for lane in (MAIN, RESERVE) if reserve_ok else (MAIN,):
             if self._idle[lane]:
                 return self._idle[lane].pop()
         return None
 
-    async def _acquire(self) -> _Worker:
+    async def _acquire(self, reserve_ok: bool) -> _Worker:
         loop = asyncio.get_running_loop()
         deadline = loop.time() + self.queue_wait
-        while (worker := self._take()) is None:
+        while (worker := self._take(reserve_ok)) is None:
             remaining = deadline - loop.time()
             if remaining <= 0:
                 raise Busy
@@ -557,7 +558,7 @@ class QueryPool:
             except TimeoutError:
                 raise Busy from None
             finally:
-                with contextlib.suppress(ValueError):
+                if waiter in self._waiters:
                     self._waiters.remove(waiter)
         return worker
 
@@ -601,7 +602,8 @@ class QueryPool:
         """Start the job; the reply's chunks arrive as the worker sends them."""
         if not self._started:
             raise RuntimeError("query pool not started")
-        worker = await self._acquire()
+        # Exports and validations are never small: the reserve is for queries.
+        worker = await self._acquire(reserve_ok=isinstance(job, QueryJob))
         reserve = worker.lane == RESERVE
         limit = min(timeout, self.reserve_timeout) if reserve else timeout
         lease = _Lease(self, worker, asyncio.get_running_loop().time() + limit, limit, reserve)
