@@ -153,7 +153,7 @@ def test_input_errors_say_what_is_wrong(tmp_path: Path) -> None:
         decode_article_bytes("Said the mayor.".encode("utf-16-le"))
     with pytest.raises(InputError, match="binary data"):
         decode_article_bytes(b"PK\x03\x04\x00\x00\x14\x00binary")
-    with pytest.raises(InputError, match="trailing|not an ISO date"):
+    with pytest.raises(InputError, match="not an ISO date"):
         parse_date("2023-11-02 and more")
     assert parse_date("2023-11-02T10:00:00+00:00") == dt.date(2023, 11, 2)
     with pytest.raises(TooLarge, match="punctuation"):
