@@ -10,6 +10,8 @@ from pathlib import Path
 
 import pytest
 from cpkg.cli import main
+from cpkg.store import open_store
+from plugins import KILL_MARK
 from rdflib import Dataset, Graph
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -148,20 +150,43 @@ def test_demo_subprocess(tmp_path):
     assert "Figures that disagree across sources:" in out and "3,760" in out
 
 
-def test_ingest_with_two_processes_stores_what_one_process_stores(tmp_path, capsys):
+def _nquads_without_times(store_path) -> set[str]:
+    with open_store(store_path, read_only=True) as store:
+        return {line for line in store.dump("nquads").decode().splitlines() if "endedAtTime" not in line}
+
+
+def test_ingest_with_two_workers_stores_what_one_process_stores(tmp_path, capsys):
     folder = tmp_path / "articles"
     folder.mkdir()
     seed = SEED.read_text(encoding="utf-8")
     for n in range(3):
         (folder / f"copy{n}.txt").write_text(seed + f"\n\nThe agency said {n + 2} more trucks arrived.", "utf-8")
-    counts = []
-    for processes in ("1", "2"):
-        store = tmp_path / f"store{processes}"
-        assert main(["ingest", str(folder), "--store", str(store), "--quiet", "--processes", processes]) == 0
-        assert "3 stored (117 claims)" in capsys.readouterr().out
-        assert main(["query", "--named", "articles", "--store", str(store), "--format", "json"]) == 0
-        counts.append(capsys.readouterr().out)
-    assert counts[0] == counts[1]
+    (folder / "empty.txt").write_text("   \n", encoding="utf-8")
+    outputs = []
+    for workers in ("1", "2"):
+        store = tmp_path / f"store{workers}"
+        assert main(["ingest", str(folder), "--store", str(store), "--quiet", "--workers", workers]) == 1
+        captured = capsys.readouterr()
+        assert "3 stored" in captured.out and "1 failed" in captured.out and "empty.txt" in captured.err
+        outputs.append(captured.out.split(";")[0])
+    assert outputs[0] == outputs[1]
+    assert _nquads_without_times(tmp_path / "store1") == _nquads_without_times(tmp_path / "store2")
+
+
+def test_a_worker_that_dies_on_an_article_fails_that_article_only(tmp_path, capsys):
+    folder = tmp_path / "articles"
+    folder.mkdir()
+    (folder / "a.txt").write_text("The mayor said the bridge would reopen in May.\n", encoding="utf-8")
+    (folder / "b.txt").write_text(f"{KILL_MARK}, the officer said on Monday.\n", encoding="utf-8")
+    (folder / "c.txt").write_text("The council said repairs had cost $14 million.\n", encoding="utf-8")
+    store = tmp_path / "store"
+    argv = ["ingest", str(folder), "--store", str(store), "--quiet", "--workers", "2"]
+    assert main([*argv, "--pipeline", "attributions=plugins:KillingAttributions"]) == 1
+    captured = capsys.readouterr()
+    assert "2 stored" in captured.out and "1 failed" in captured.out
+    assert "b.txt: the worker process died" in captured.err
+    with open_store(store, read_only=True) as stored:
+        assert stored.article_ids() == ["a", "c"]
 
 
 def test_serve_refuses_a_remote_store_clearly(capsys):

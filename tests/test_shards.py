@@ -2,18 +2,16 @@
 
 from __future__ import annotations
 
-import os
 import re
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from cpkg.cli import main
-from cpkg.extract.attribution import Attribution, RuleAttributions
-from cpkg.extract.document import ParsedArticle
 from cpkg.pipeline import Ingestor
 from cpkg.shards import Shard, connect, extract_to_shards, load_shards
 from cpkg.store import Store, open_store
+from plugins import KILL_MARK
 
 distributed = pytest.importorskip("distributed", reason="the cluster path needs dask.distributed (test extra)")
 
@@ -21,15 +19,6 @@ ROOT = Path(__file__).resolve().parents[1]
 SEED = ROOT / "seeds" / "000_7ca092153d92ac16.txt"
 # The extraction activity's end time differs from run to run; everything else must be equal.
 _TIMESTAMP = re.compile(r"endedAtTime")
-
-
-class KillingAttributions(RuleAttributions):
-    """Rules, but the worker process dies on an article that asks for it (a crash mid-article)."""
-
-    def find(self, parsed: ParsedArticle) -> list[Attribution]:
-        if "KILL THIS WORKER" in parsed.text:
-            os._exit(1)
-        return super().find(parsed)
 
 
 @pytest.fixture(scope="module")
@@ -88,13 +77,13 @@ def test_shards_loaded_give_the_graph_of_a_one_process_ingest(
 def test_a_worker_killed_mid_article_is_reported_and_the_rest_go_on(
     client: distributed.Client, news: Path, tmp_path: Path
 ) -> None:
-    (news / "e-kill.txt").write_text("KILL THIS WORKER, the officer said.\n", encoding="utf-8")
+    (news / "e-kill.txt").write_text(f"{KILL_MARK}, the officer said.\n", encoding="utf-8")
     shards = extract_to_shards(
         [news],
         tmp_path / "shards",
         client=client,
         partition_size=1,
-        pipeline=[f"attributions={__name__}:KillingAttributions"],
+        pipeline=["attributions=plugins:KillingAttributions"],
     )
     by_name = {Path(a.source).name: a for shard in shards for a in shard.articles}
     assert by_name["e-kill.txt"].status == "failed" and "worker" in by_name["e-kill.txt"].error.lower()

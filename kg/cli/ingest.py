@@ -18,7 +18,11 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("--force", action="store_true", help="re-ingest articles whose text is unchanged")
     parser.add_argument("--quiet", action="store_true", help="no progress bar")
     parser.add_argument(
-        "--processes", type=int, default=1, metavar="N", help="parse with N processes (spaCy n_process; default 1)"
+        "--workers",
+        type=int,
+        default=1,
+        metavar="N",
+        help="extract, map and validate in N processes; this one writes, in input order (default 1)",
     )
     add_pipeline_argument(parser)
     add_input_arguments(parser)
@@ -29,7 +33,7 @@ def run(args: argparse.Namespace) -> int:
     store = open_store(args.store)
     try:
         results = Ingestor(store, pipeline=args.pipeline).ingest_paths(
-            args.paths, progress=not args.quiet, force=args.force, n_process=args.processes, options=input_options(args)
+            args.paths, progress=not args.quiet, force=args.force, workers=args.workers, options=input_options(args)
         )
         statuses = ("stored", "unchanged", "invalid", "failed")
         counts = {status: sum(r.status == status for r in results) for status in statuses}
