@@ -196,11 +196,11 @@ class Ingestor:
         try:
             for parsed in self.extractor.segmenter.parse_many(stream):
                 parsing.popleft()
-                yield parsed.article, _outcome(lambda parsed=parsed: prepare(self.extractor.read(parsed)))
+                yield parsed.article, outcome(lambda parsed=parsed: prepare(self.extractor.read(parsed)))
         except Exception:  # the parser failed on an article it had read ahead
             # Which one is unknown: the articles it held, and the rest, go on one at a time.
             for article in itertools.chain(list(parsing), stream):
-                yield article, _outcome(lambda article=article: prepare(self.extractor.extract(article)))
+                yield article, outcome(lambda article=article: prepare(self.extractor.extract(article)))
 
     def _prepared_in_workers(self, articles: Iterator[Article], workers: int) -> Iterator[tuple[Article, Outcome]]:
         """Prepare articles in ``workers`` processes, a few ahead of the writer, in input order. When a
@@ -310,7 +310,7 @@ Outcome = tuple[str, object]
 """("prepared", PreparedArticle or its wire form), ("invalid", reason) or ("failed", reason)."""
 
 
-def _outcome(prepare_article: Callable[[], PreparedArticle]) -> Outcome:
+def outcome(prepare_article: Callable[[], PreparedArticle]) -> Outcome:
     """Prepare one article; any failure becomes the reason it was not stored."""
     try:
         return "prepared", prepare_article()
@@ -342,7 +342,7 @@ def _worker_pool(workers: int, pipeline: tuple[str, ...]) -> ProcessPoolExecutor
 def _prepare_in_worker(article: Article) -> Outcome:
     assert _worker_extractor is not None
     extractor = _worker_extractor
-    status, value = _outcome(lambda: prepare(extractor.extract(article)))
+    status, value = outcome(lambda: prepare(extractor.extract(article)))
     if isinstance(value, PreparedArticle):
         # pyoxigraph terms do not pickle: the quads travel as N-Quads
         return status, (

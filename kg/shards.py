@@ -87,29 +87,23 @@ def write_shard(paths: Sequence[str], out: str | Path, pipeline: Sequence[str] =
     """Extract, map and validate the articles of one partition into one shard (runs on a worker)."""
     from cpkg.articles import load_article
     from cpkg.extract import build_extractor
-    from cpkg.graph import extraction_to_dataset
-    from cpkg.store.layout import article_quads
-    from cpkg.validate import validate
+    from cpkg.pipeline import PreparedArticle, outcome, prepare
 
     extractor = build_extractor(pipeline)
     quads: list[ox.Quad] = []
     articles: list[ShardArticle] = []
     for source in paths:
-        article_id = ""
         try:
             article = load_article(Path(source))
-            article_id = article.id
-            dataset = extraction_to_dataset(extractor.extract(article))
-            result = validate(dataset)
-            if not result.conforms:
-                articles.append(ShardArticle(article.id, source, "invalid", article.content_hash, 0, result.readable()))
-                continue
-            mine = article_quads(article.id, dataset)
-        except Exception as error:  # one article's failure is reported; the partition goes on
-            articles.append(ShardArticle(article_id, source, "failed", error=f"{type(error).__name__}: {error}"))
+        except CpkgError as error:
+            articles.append(ShardArticle("", source, "failed", error=str(error)))
             continue
-        quads += mine
-        articles.append(ShardArticle(article.id, source, "stored", article.content_hash, len(mine)))
+        status, value = outcome(lambda article=article: prepare(extractor.extract(article)))  # type: ignore[misc]
+        if isinstance(value, PreparedArticle):
+            quads += value.quads
+            articles.append(ShardArticle(article.id, source, "stored", article.content_hash, len(value.quads)))
+        else:
+            articles.append(ShardArticle(article.id, source, status, article.content_hash, 0, str(value)))  # type: ignore[arg-type]
     shard = Shard(Path(out), tuple(articles))
     _atomic_write(shard.path, ox.serialize(quads, format=SHARD_FORMAT) or b"")
     shard.write_manifest()
