@@ -1,13 +1,16 @@
-"""The alias table of common news sources (``ontology/agents.ttl``), loaded once per process.
+"""The alias table of common news sources (``ontology/agents.ttl``), loaded once per process, and
+the one normalisation of names that agent keys, alias lookup and speaker search share.
 
 ``AliasTable.default().lookup("the Israeli military")`` returns the ``Agent`` for the Israel
-Defense Forces; lookup is case-insensitive, ignores a leading "the", surrounding punctuation and a
-trailing possessive ("Israel's").
+Defense Forces; lookup ignores case, Unicode presentation differences (NFKC, non-breaking spaces,
+curly quotes), a leading "the", honorifics and titles, surrounding punctuation and a trailing
+possessive ("Israel's").
 """
 
 from __future__ import annotations
 
 import re
+import unicodedata
 from functools import cache
 from pathlib import Path
 from typing import cast
@@ -21,16 +24,43 @@ from rdflib.namespace import SKOS
 AGENTS_FILE = ONTOLOGY_DIR / "agents.ttl"
 _KINDS = {"person", "organization", "country", "group"}
 _LEADING_THE = re.compile(r"^the\s+", re.IGNORECASE)
-_POSSESSIVE = re.compile(r"(?:'s|’s|'|’)$")
-_EDGE_PUNCT = " \t\n\"'“”‘’,;:()[]"
+_POSSESSIVE = re.compile(r"(?:'s|')$")
+_EDGE_PUNCT = " \t\n\"',;:()[]"
+# Honorifics and titles are attributes of a mention, not part of whom it names.
+TITLES = frozenset(
+    {
+        *("mr", "mrs", "ms", "miss", "mx", "dr", "prof", "sir", "dame", "rev", "sen", "senator", "rep", "gov"),
+        *("governor", "president", "pres", "secretary", "gen", "lt", "col", "maj", "capt", "sgt", "adm", "hon"),
+    }
+)
+_LEADING_TITLE = re.compile(rf"^(?:(?:{'|'.join(sorted(TITLES))})\.?\s+)+(?=\S)", re.IGNORECASE)
+_QUOTES = str.maketrans({"\u2018": "'", "\u2019": "'", "\u201a": "'", "\u201b": "'", "\u02bc": "'", "\u2032": "'"})
+
+
+def clean_name(surface: str) -> str:
+    """A name as text to show: NFKC, one kind of apostrophe, single ordinary spaces."""
+    return " ".join(unicodedata.normalize("NFKC", surface).translate(_QUOTES).split())
 
 
 def normalize_surface(surface: str) -> str:
-    """The lookup form of a name: lower-case, single spaces, no leading "the" or possessive."""
-    text = " ".join(surface.split()).strip(_EDGE_PUNCT)
+    """The lookup form of a name: case-folded, no leading "the", title or honorific, no possessive."""
+    text = clean_name(surface).strip(_EDGE_PUNCT)
     text = _LEADING_THE.sub("", text)
+    text = _LEADING_TITLE.sub("", text)
     text = _POSSESSIVE.sub("", text).strip(_EDGE_PUNCT)
     return text.casefold()
+
+
+def search_key(surface: str) -> str:
+    """The form speaker search compares: the lookup form without accents ("José" finds "Jose")."""
+    decomposed = unicodedata.normalize("NFKD", normalize_surface(surface))
+    return unicodedata.normalize("NFC", "".join(c for c in decomposed if not unicodedata.combining(c)))
+
+
+def slug(surface: str) -> str:
+    """An agent key segment from a name: its search form with runs of non-letters as "-" (letters of
+    any script are kept, so names in any script get distinct keys)."""
+    return re.sub(r"[\W_]+", "-", search_key(surface)).strip("-") or "unnamed"
 
 
 class AliasTable:
@@ -79,3 +109,13 @@ class AliasTable:
 def lookup(surface: str) -> Agent | None:
     """Shortcut for ``AliasTable.default().lookup(surface)``."""
     return AliasTable.default().lookup(surface)
+
+
+def publisher_agent(name: str) -> Agent:
+    """The organisation agent of a publisher or wire service ("AP" is the Associated Press), the same
+    agent as when the organisation is quoted as a source."""
+    known = lookup(name)
+    if known is not None:
+        return known
+    label = clean_name(name)
+    return Agent(f"organization/{slug(label)}", label, "organization")

@@ -15,8 +15,9 @@ from decimal import Decimal
 from functools import cache
 
 from cpkg import __version__
-from cpkg.iris import AGENTS_GRAPH, CPKG, ID, agent_iri, article_graph_iri, article_iri, claim_iri, publisher_iri
-from cpkg.model import Agent, Claim, Extraction, Span
+from cpkg.aliases import publisher_agent, search_key
+from cpkg.iris import AGENTS_GRAPH, CPKG, ID, agent_iri, article_graph_iri, article_iri, claim_iri
+from cpkg.model import GLOBAL_KINDS, Agent, Claim, Extraction, Span
 from cpkg.ontology import ONTOLOGY_DIR
 from rdflib import RDF, RDFS, XSD, Dataset, Graph, Literal, Namespace, URIRef
 from rdflib.namespace import DCTERMS, FOAF, ORG, PROV, SDO, SKOS
@@ -49,13 +50,30 @@ QUALIFIER = {
     "less_than": CP.LessThan,
     "at_most": CP.AtMost,
     "up_to": CP.UpTo,
+    "range": CP.Range,
 }
+RESOLUTION = {
+    "name": CP.ByName,
+    "alias_table": CP.ByAliasTable,
+    "surname_chain": CP.BySurnameChain,
+    "pronoun": CP.ByPronoun,
+    "nominal": CP.ByNominal,
+    "apposition": CP.ByApposition,
+    "description": CP.ByDescription,
+    "continuation": CP.ByContinuation,
+    "publisher": CP.ByPublisher,
+    "unresolved": CP.Unresolved,
+}
+# UN/CEFACT common code of percent; currencies are given by their ISO 4217 code.
+PERCENT_CODE = "P1"
 RELATION = {"part_of": CP.PartOf, "described_as": CP.DescribedAs}
 KIND_TYPES: dict[str, tuple[URIRef, ...]] = {
     "person": (FOAF.Person, SCHEMA.Person),
     "organization": (ORG.Organization, SCHEMA.Organization),
     "country": (SCHEMA.Country,),
     "group": (CP.Group,),
+    "anonymous": (CP.AnonymousSource,),
+    "document": (SCHEMA.CreativeWork, PROV.Entity),
 }
 QUOTE_CONTEXT = 32  # characters of oa:prefix / oa:suffix
 _SLUG = re.compile(r"[^a-z0-9]+")
@@ -157,21 +175,23 @@ class _Builder:
         for alias in agent.aliases:
             if alias != agent.label:
                 g.add((node, SKOS.altLabel, Literal(alias)))
+        # Speaker search compares these: every name, case-, accent- and title-insensitive.
+        for name in {search_key(n) for n in (agent.label, *agent.aliases)} - {""}:
+            g.add((node, CP.searchName, Literal(name)))
+        if agent.kind not in GLOBAL_KINDS:
+            g.add((node, CP.inArticle, self.article_node))
+        if agent.author is not None:
+            g.add((node, SCHEMA.author, self.agent(agent.author)))
         return node
 
     def publisher(self) -> URIRef | None:
-        name = self.article.meta.publisher
+        """The publisher (metadata, else the agency a dateline credits) as the same organisation agent
+        as when it is quoted as a source."""
+        dateline = self.extraction.dateline
+        name = self.article.meta.publisher or (dateline.agency if dateline else None)
         if not name:
             return None
-        node = URIRef(publisher_iri(name))
-        if node not in self._agents_done:
-            self._agents_done.add(str(node))
-            g = self.agents_graph
-            for type_ in (PROV.Agent, ORG.Organization, SCHEMA.Organization):
-                g.add((node, RDF.type, type_))
-            g.add((node, RDFS.label, Literal(name)))
-            g.add((node, CP.kind, Literal("organization")))
-        return node
+        return self.agent(publisher_agent(name))
 
     # -- the parts -------------------------------------------------------------------------
     def build(self) -> Dataset:
@@ -196,8 +216,9 @@ class _Builder:
         self.add(node, SCHEMA.inLanguage, Literal(meta.language))
         if meta.url:
             self.add(node, SCHEMA.url, Literal(meta.url, datatype=XSD.anyURI))
-        if meta.title:
-            self.add(node, SCHEMA.headline, Literal(meta.title))
+        title = meta.title or (self.extraction.title.text if self.extraction.title else None)
+        if title:
+            self.add(node, SCHEMA.headline, Literal(title))
         if meta.published:
             self.add(node, SCHEMA.datePublished, Literal(meta.published.isoformat(), datatype=XSD.date))
         publisher = self.publisher()
@@ -217,6 +238,8 @@ class _Builder:
                 self.add(d_node, CP.place, Literal(dateline.place))
             if dateline.date:
                 self.add(d_node, CP.date, Literal(dateline.date.isoformat(), datatype=XSD.date))
+            if dateline.agency:
+                self.add(d_node, CP.agency, Literal(dateline.agency))
         for index, headline in enumerate(self.extraction.headlines, 1):
             h_node = self.span(URIRef(f"{node}/headline/{index}"), headline, CP.EmbeddedHeadline)
             self.add(node, CP.embeddedHeadline, h_node)
@@ -243,6 +266,11 @@ class _Builder:
             self.add(node, RDF.type, type_)
         self.add(node, SCHEMA.identifier, Literal(claim.id))
         self.add(node, SCHEMA.appearance, self.article_node)
+        # schema.org readers get the claim without our ontology: its text, author and date.
+        self.add(node, SCHEMA.text, Literal(claim.content.text))
+        said_on = claim.said_on or self.article.meta.published
+        if said_on is not None:
+            self.add(node, SCHEMA.dateCreated, Literal(said_on.isoformat(), datatype=XSD.date))
         self.add(node, PROV.wasGeneratedBy, activity)
         self.add(node, PROV.wasDerivedFrom, self.article_node)
         self.add(node, CP.attributed, Literal(claim.attributed))
@@ -268,6 +296,14 @@ class _Builder:
             self.add(q_node, SCHEMA.value, Literal(decimal_text(quantity.value), datatype=XSD.decimal))
             self.add(q_node, CP.qualifier, QUALIFIER[quantity.qualifier])
             self.add(q_node, CP.span, self.span(URIRef(f"{q_node}/span"), quantity.span))
+            if quantity.upper is not None:
+                self.add(q_node, SCHEMA.minValue, Literal(decimal_text(quantity.value), datatype=XSD.decimal))
+                self.add(q_node, SCHEMA.maxValue, Literal(decimal_text(quantity.upper), datatype=XSD.decimal))
+            if quantity.unit is not None:
+                self.add(q_node, SCHEMA.unitText, Literal(quantity.unit))
+                code = PERCENT_CODE if quantity.unit == "percent" else quantity.unit
+                if code == PERCENT_CODE or (len(code) == 3 and code.isupper()):
+                    self.add(q_node, SCHEMA.unitCode, Literal(code))
             measure = measure_of(self.text, quantity.span.start, quantity.span.end, claim.content)
             if measure is not None:
                 self.add(q_node, CP.measure, measure)
@@ -276,13 +312,21 @@ class _Builder:
         if claim.speaker is None:
             if not claim.attributed:
                 self.add(node, PROV.wasAttributedTo, self.publisher() or self.article_node)
+            else:
+                # Reported, but by nobody the text lets us name: the mention is kept, nothing guessed.
+                self.add(node, CP.speakerResolution, CP.Unresolved)
             return
         speaker = self.agent(claim.speaker)
         self.add(node, PROV.wasAttributedTo, speaker)
+        self.add(node, SCHEMA.author, speaker)
         attribution = URIRef(f"{node}/attribution")
         self.add(node, PROV.qualifiedAttribution, attribution)
         self.add(attribution, RDF.type, PROV.Attribution)
         self.add(attribution, PROV.agent, speaker)
+        if claim.resolution is not None:
+            self.add(attribution, CP.resolutionMethod, RESOLUTION[claim.resolution.method])
+            confidence = decimal_text(round(claim.resolution.confidence, 2))
+            self.add(attribution, CP.confidence, Literal(confidence, datatype=XSD.decimal))
         if claim.honorific:
             self.add(attribution, CP.honorific, Literal(claim.honorific))
         role = claim.role
@@ -304,10 +348,9 @@ class _Builder:
         org = self.agent(role.organization)
         self.add(role_node, CP.roleOrganization, org)
         self.add(attribution, CP.affiliation, org)
-        self.add(speaker, PROV.actedOnBehalfOf, org)
-        self.add(speaker, ORG.memberOf, org)
-        # Scoped to the claim: each article states its own membership. A shared IRI would put the
-        # same triples in many article graphs, and a union-graph query multiplies such duplicates.
+        # Only as a qualified membership derived from this claim: an affiliation is one article's
+        # evidence, never a bare fact about the speaker (one article's mistake stays its own). Scoped
+        # to the claim, too: a shared IRI would put the same triples in many article graphs.
         membership = URIRef(f"{node}/membership")
         self.add(membership, RDF.type, ORG.Membership)
         self.add(membership, ORG.member, speaker)

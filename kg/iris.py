@@ -28,7 +28,3 @@ def claim_iri(article_id: str, claim_id: str) -> str:
 def agent_iri(agent_key: str) -> str:
     """Agent keys may have a kind prefix ("person/ashraf-al-qudra"), kept readable in the IRI."""
     return f"{ID}agent/{quote(agent_key, safe='-._~/')}"
-
-
-def publisher_iri(name: str) -> str:
-    return f"{ID}publisher/{_segment(name.lower().replace(' ', '-'))}"

@@ -22,21 +22,37 @@ def _span(span: Span | None) -> dict[str, Any] | None:
 def _agent(agent: Agent | None) -> dict[str, Any] | None:
     if agent is None:
         return None
-    return {"label": agent.label, "kind": agent.kind, "iri": agent_iri(agent.key)}
+    data: dict[str, Any] = {"label": agent.label, "kind": agent.kind, "iri": agent_iri(agent.key)}
+    if agent.aliases:
+        data["aliases"] = list(agent.aliases)
+    if agent.author is not None:
+        data["author"] = _agent(agent.author)
+    return data
+
+
+def _number(value: float) -> int | float:
+    return int(value) if float(value).is_integer() else value
 
 
 def _quantity(quantity: Quantity) -> dict[str, Any]:
-    value = int(quantity.value) if float(quantity.value).is_integer() else quantity.value
-    return {"value": value, "qualifier": quantity.qualifier, **_span(quantity.span)}  # type: ignore[dict-item]
+    data = {"value": _number(quantity.value), "qualifier": quantity.qualifier, "unit": quantity.unit}
+    if quantity.upper is not None:
+        data["upper"] = _number(quantity.upper)
+    return {**data, **_span(quantity.span)}  # type: ignore[dict-item]
 
 
 def _speaker(claim: Claim) -> dict[str, Any] | None:
-    speaker = _agent(claim.speaker)
-    if speaker is None:
+    """The resolved speaker, or, for an attributed claim whose speaker could not be resolved, its mention."""
+    if claim.speaker is None and claim.mention is None:
         return None
+    speaker = _agent(claim.speaker) or {"label": None, "kind": None, "iri": None}
     role = claim.role
+    resolution = claim.resolution
     speaker.update(
         mention=_span(claim.mention),
+        resolution=None
+        if resolution is None
+        else {"method": resolution.method, "confidence": round(resolution.confidence, 2)},
         honorific=claim.honorific,
         role=None if role is None else {"title": role.title, **({"text": role.span.text} if role.span else {})},
         affiliation=_agent(role.organization) if role else None,
@@ -58,6 +74,7 @@ def claim_to_json(claim: Claim) -> dict[str, Any]:
         speaker=_speaker(claim),
         attributed=claim.attributed,
         verification=claim.verification,
+        verification_marker=claim.marker,
         hedged=claim.hedged,
         quantities=[_quantity(q) for q in claim.quantities],
         said_on=claim.said_on.isoformat() if claim.said_on else None,
@@ -76,7 +93,7 @@ def extraction_to_json(extraction: Extraction) -> dict[str, Any]:
             "chars": len(article.text),
             "sha256": article.content_hash,
             "url": meta.url,
-            "title": meta.title,
+            "title": meta.title or (extraction.title.text if extraction.title else None),
             "publisher": meta.publisher,
             "published": meta.published.isoformat() if meta.published else None,
             "dateline": None
@@ -84,12 +101,13 @@ def extraction_to_json(extraction: Extraction) -> dict[str, Any]:
             else {
                 "place": dateline.place,
                 "date": dateline.date.isoformat() if dateline.date else None,
+                "agency": dateline.agency,
                 **_span(dateline.span),  # type: ignore[dict-item]
             },
         },
         "claims": [claim_to_json(claim) for claim in extraction.claims],
         "verification_markers": [
-            {**_span(marker.span), "covers": list(marker.claim_ids)}  # type: ignore[dict-item]
+            {"id": marker.id, **_span(marker.span), "covers": list(marker.claim_ids)}  # type: ignore[dict-item]
             for marker in extraction.markers
         ],
         "embedded_headlines": [_span(span) for span in extraction.headlines],

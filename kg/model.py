@@ -11,10 +11,25 @@ import hashlib
 from dataclasses import dataclass, field
 from typing import Literal
 
-AgentKind = Literal["person", "organization", "country", "group"]
+AgentKind = Literal["person", "organization", "country", "group", "anonymous", "document"]
+# Kinds that name one real-world speaker across articles; the others are scoped to their article
+# ("officials" in one story are not the officials of another; a memo is the memo of its story).
+GLOBAL_KINDS: frozenset[str] = frozenset({"person", "organization", "country"})
 Verification = Literal["not_independently_confirmed", "unmarked"]
 Context = Literal["body", "embedded_headline"]
-Qualifier = Literal["exact", "more_than", "at_least", "approximately", "less_than", "at_most", "up_to"]
+Qualifier = Literal["exact", "more_than", "at_least", "approximately", "less_than", "at_most", "up_to", "range"]
+ResolutionMethod = Literal[
+    "name",
+    "alias_table",
+    "surname_chain",
+    "pronoun",
+    "nominal",
+    "apposition",
+    "description",
+    "continuation",
+    "publisher",
+    "unresolved",
+]
 
 
 @dataclass(frozen=True)
@@ -72,17 +87,33 @@ class Dateline:
     span: Span
     place: str | None
     date: dt.date | None
+    agency: str | None = None
+    """The wire service or newspaper credited in the dateline ("AP", "Reuters")."""
 
 
 @dataclass(frozen=True)
 class Agent:
     """A real-world speaker; ``key`` is stable across articles, names its IRI and is its identity
-    (the aliases an article adds do not make it another agent)."""
+    (the aliases an article adds do not make it another agent). Anonymous sources, groups and
+    documents have keys scoped to their article. A document may name its author."""
 
     key: str
     label: str
     kind: AgentKind
     aliases: tuple[str, ...] = field(default=(), compare=False)
+    author: Agent | None = field(default=None, compare=False)
+
+
+@dataclass(frozen=True)
+class Resolution:
+    """How a speaker mention was resolved to its agent, and how sure that link is (0..1)."""
+
+    method: ResolutionMethod
+    confidence: float
+
+    def __post_init__(self) -> None:
+        if not 0.0 <= self.confidence <= 1.0:
+            raise ValueError(f"confidence {self.confidence} outside [0, 1]")
 
 
 @dataclass(frozen=True)
@@ -96,17 +127,23 @@ class Role:
 
 @dataclass(frozen=True)
 class Quantity:
+    """A figure: ``value`` (the lower bound of a range), ``upper`` for ranges, and its unit: an
+    ISO 4217 currency code, ``percent``, or the lemma of the counted noun ("people", "pack")."""
+
     value: float
     qualifier: Qualifier
     span: Span
+    unit: str | None = None
+    upper: float | None = None
 
 
 @dataclass(frozen=True)
 class VerificationMarker:
-    """A sentence saying that claims could not be verified, and the claims it covers."""
+    """A sentence (or clause) saying that claims could not be verified, and the claims it covers."""
 
     span: Span
     claim_ids: tuple[str, ...]
+    id: str = ""
 
 
 @dataclass
@@ -119,9 +156,13 @@ class Claim:
     cue: Span | None = None
     speaker: Agent | None = None
     mention: Span | None = None
+    """The source as the text names it; an attributed claim whose speaker is unresolved keeps it."""
+    resolution: Resolution | None = None
     role: Role | None = None
     honorific: str | None = None
     verification: Verification = "unmarked"
+    marker: str | None = None
+    """The id of the verification marker covering the claim."""
     hedged: bool = False
     hedges: tuple[Span, ...] = ()
     quantities: tuple[Quantity, ...] = ()
@@ -158,6 +199,8 @@ class Extraction:
     assessments: list[SourceAssessment] = field(default_factory=list)
     model: str = ""
     software_version: str = ""
+    title: Span | None = None
+    """A first line standing alone (no final full stop, a blank line after): the title, never a claim."""
 
     @property
     def agents(self) -> list[Agent]:
@@ -166,6 +209,7 @@ class Extraction:
         candidates += [c.role.organization for c in self.claims if c.role]
         candidates += [r.subject for r in self.org_relations] + [r.object for r in self.org_relations]
         candidates += [a.about for a in self.assessments]
+        candidates += [c.speaker.author for c in self.claims if c.speaker is not None]
         for agent in candidates:
             if agent is not None and agent.key not in seen:
                 seen[agent.key] = agent

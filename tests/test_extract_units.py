@@ -149,8 +149,10 @@ def test_surname_and_pronoun_refer_back_to_the_full_name(extractor):
     assert speakers == {"Jane Whitfield"}
 
 
-def test_a_pronoun_with_no_antecedent_yields_no_claim(extractor):
-    assert claims_of(extractor, "He said the plan would fail.") == []
+def test_a_pronoun_with_no_antecedent_is_a_claim_with_its_speaker_unresolved(extractor):
+    (claim,) = claims_of(extractor, "He said the plan would fail.")
+    assert claim.speaker is None and claim.mention is not None and claim.mention.text == "He"
+    assert claim.resolution is not None and claim.resolution.method == "unresolved"
 
 
 def test_empty_binary_non_utf8_and_huge_input_are_refused(tmp_path, monkeypatch):

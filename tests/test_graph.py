@@ -51,7 +51,11 @@ def test_claim_uses_standard_vocabularies():
     assert str(g.value(g.value(attribution, PROV.hadRole), CP.roleTitle)) == "spokesperson"
     ministry = URIRef(agent_iri("health-ministry-gaza"))
     assert g.value(attribution, CP.affiliation) == ministry
-    assert (speaker, ORG.memberOf, ministry) in g
+    # The affiliation is this claim's evidence (a qualified membership), not a bare fact about the speaker.
+    assert (speaker, ORG.memberOf, ministry) not in g
+    membership = URIRef(f"{claim}/membership")
+    assert (membership, ORG.member, speaker) in g and (membership, ORG.organization, ministry) in g
+    assert g.value(membership, PROV.wasDerivedFrom) == claim
     assert (ministry, ORG.subOrganizationOf, URIRef(agent_iri("hamas-run-government"))) in g
     assert g.value(claim, CP.verificationStatus) == CP.Unmarked
     values = sorted(g.value(q, SDO.value).toPython() for q in g.objects(claim, CP.quantity))
@@ -66,9 +70,7 @@ def test_dates_markers_and_article_voice():
     assert g.value(c13, CP.saidOn) == Literal("2023-11-02", datatype=XSD.date)
     assert g.value(c13, CP.verificationStatus) == CP.NotIndependentlyConfirmed
     markers = list(g.subjects(CP.covers, c13))
-    assert len(markers) == 1 and set(g.objects(markers[0], CP.covers)) == {
-        c13, URIRef(claim_iri(ex.article.id, "c14"))
-    }
+    assert len(markers) == 1 and set(g.objects(markers[0], CP.covers)) == {c13, URIRef(claim_iri(ex.article.id, "c14"))}
     voice = URIRef(claim_iri(ex.article.id, "a01"))
     assert g.value(voice, CP.attributed) == Literal(False)
     publisher = g.value(voice, PROV.wasAttributedTo)
@@ -131,8 +133,11 @@ def test_ontology_terms_have_label_and_comment():
     from rdflib import OWL, Graph
 
     onto = Graph().parse(ONTOLOGY_DIR / "cpkg.ttl")
-    used = {p for _, p, _ in dataset_graph(extraction_to_dataset(seed_extraction(), generated_at=WHEN))
-            if str(p).startswith(str(CP))}
+    used = {
+        p
+        for _, p, _ in dataset_graph(extraction_to_dataset(seed_extraction(), generated_at=WHEN))
+        if str(p).startswith(str(CP))
+    }
     declared = set()
     for kind in (OWL.Class, OWL.ObjectProperty, OWL.DatatypeProperty, SKOS.Concept, SKOS.ConceptScheme):
         for term in onto.subjects(RDF.type, kind):

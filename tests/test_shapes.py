@@ -71,7 +71,16 @@ MUTATIONS: dict[str, tuple[str, Callable[[Graph], None]]] = {
     "two verifications": ("ClaimVerificationShape", _add(C01, CP.verificationStatus, CP.NotIndependentlyConfirmed)),
     "foreign verification": ("ClaimVerificationShape", _set(C01, CP.verificationStatus, CP.Confirmed)),
     "no cue": ("AttributedClaimCueShape", _remove(C01, CP.cue)),
-    "no speaker": ("ClaimAttributionShape", _remove(C01, PROV.wasAttributedTo)),
+    "no speaker": ("ClaimSpeakerShape", _remove(C01, PROV.wasAttributedTo)),
+    "two speakers": ("ClaimAttributionShape", _add(C01, PROV.wasAttributedTo, URIRef(agent_iri("israel")))),
+    "resolution outside the scheme": (
+        "AttributionShape",
+        _set(QUALIFIED_C01, CP.resolutionMethod, CP.ByGuessing),
+    ),
+    "confidence above one": (
+        "AttributionShape",
+        _set(QUALIFIED_C01, CP.confidence, Literal("1.5", datatype=XSD.decimal)),
+    ),
     "speaker untyped": ("AttributedClaimSpeakerShape", _set(C01, PROV.wasAttributedTo, URIRef("urn:x:nobody"))),
     "speaker without label": ("AgentLabelShape", _remove(QUD, RDFS.label)),
     "agent of no kind": (

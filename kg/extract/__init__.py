@@ -31,6 +31,7 @@ from cpkg.extract.components import (
     SpeakerResolution,
 )
 from cpkg.extract.config import PipelineConfig, load_config
+from cpkg.extract.dateline import find_title
 from cpkg.extract.document import ParsedArticle, Sentence
 from cpkg.extract.facts import described_as, part_of_relation, source_assessment
 from cpkg.extract.nlp import span_of
@@ -89,14 +90,18 @@ class _ArticleReader:
         self.text = parsed.text
         article = parsed.article
         self.reference_date = article.meta.published or (parsed.dateline.date if parsed.dateline else None)
-        self.resolver = extractor.speakers.for_article()
+        self.resolver = extractor.speakers.for_article(article)
         self.attributed: list[Claim] = []
+        # The title line is never a claim nor an embedded headline.
+        self.title = find_title(self.text)
+        headlines = [span_of(h) for h in parsed.headlines]
         self.extraction = Extraction(
             article=article,
             dateline=parsed.dateline,
-            headlines=[span_of(h) for h in parsed.headlines],
+            headlines=[h for h in headlines if self.title is None or not h.overlaps(self.title)],
             model=extractor.model_name,
             software_version=__version__,
+            title=self.title,
         )
 
     def read(self) -> Extraction:
@@ -136,6 +141,9 @@ class _ArticleReader:
         extraction.assessments = [replace(a, about=named(a.about)) for a in extraction.assessments]
 
     def _read_sentence(self, sentence: Sentence, attributions: list[Attribution], reported: list[Span]) -> None:
+        if self.title is not None and span_of(sentence.span).overlaps(self.title):
+            self.resolver.note_entities(sentence.span, sentence.index)
+            return
         for attribution in sorted(attributions, key=lambda a: a.content.start):
             claim = self._attributed_claim(attribution, sentence.index)
             if claim is not None:
@@ -170,10 +178,9 @@ class _ArticleReader:
         if attribution.mention is None:
             return None
         speaker = self.resolver.resolve(attribution.mention, attribution.appositive, index)
-        if speaker is None:
-            return None
-        if speaker.agent.kind != "person" and attribution.appositive is not None:
-            self.extraction.org_relations.append(described_as(speaker.agent, attribution.appositive))
+        agent = speaker.agent
+        if agent is not None and agent.kind in ("organization", "country") and attribution.appositive is not None:
+            self.extraction.org_relations.append(described_as(agent, attribution.appositive))
         content = self._content_tokens(attribution.content)
         hedges = self.extractor.hedges(content, self.text)
         dates = (self.extractor.dates(e, self.reference_date) for e in attribution.time_expressions)
@@ -185,8 +192,9 @@ class _ArticleReader:
             attributed=True,
             context=attribution.context,
             cue=attribution.cue,
-            speaker=speaker.agent,
+            speaker=agent,
             mention=Span.of(self.text, mention.start_char, mention.end_char),
+            resolution=speaker.resolution,
             role=speaker.role,
             honorific=speaker.honorific,
             hedged=bool(hedges),

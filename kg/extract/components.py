@@ -53,7 +53,7 @@ class AttributionFinder(Protocol):
 class SpeakerResolution(Protocol):
     """A fresh per-article resolver of mentions to agents, roles and affiliations."""
 
-    def for_article(self) -> SpeakerResolver: ...
+    def for_article(self, article: Article | None = None) -> SpeakerResolver: ...
 
 
 class MarkerFinder(Protocol):
