@@ -32,6 +32,10 @@ SEED_ID = SEED.stem
 VALUES = {"speaker": "al-Qudra", "claim": "c13", "agent": "al-Qudra", "article": SEED_ID}
 
 
+CLUSTER_QUERIES = {"claim_clusters", "first_reported", "repeated_claims", "unconfirmed_elsewhere"}
+"""Empty on the seed alone: a cluster needs the same claim in several articles (tests/test_clusters.py)."""
+
+
 def params_for(name: str) -> dict[str, str]:
     """Values for the named query's required parameters (and a claim id for trace_claim)."""
     query = named_queries()[name]
@@ -219,7 +223,7 @@ def test_named_queries_agree_across_backends(virtuoso_server: virtuoso.VirtuosoS
     for name in named_queries():
         ours = normalised(run_named(embedded, name, params_for(name)).records())
         theirs = normalised(run_named(remote, name, params_for(name)).records())
-        assert ours, name
+        assert ours or name in CLUSTER_QUERIES, name
         if ours != theirs:
             differ.append(name)
     _clear(remote)

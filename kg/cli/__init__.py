@@ -13,7 +13,7 @@ import sys
 from cpkg import __version__
 from cpkg.errors import CpkgError
 
-COMMANDS = ["extract", "eval", "serve", "ingest", "validate", "query", "demo", "export", "shards", "load"]
+COMMANDS = ["extract", "eval", "serve", "ingest", "validate", "query", "demo", "export", "shards", "load", "cluster"]
 
 
 def add_store_argument(parser: argparse.ArgumentParser) -> None:
