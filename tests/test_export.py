@@ -270,7 +270,7 @@ def test_cli_export_writes_files(tmp_path, capsys):
     capsys.readouterr()
     assert main(["export", "--format", "cytoscape", "--view", "speaker", "--speaker", "al-Qudra",
                  "--store", str(store_dir)]) == 2
-    assert "no speaker 'al-Qudra'" in capsys.readouterr().err
+    assert "no speaker matches 'al-Qudra'; did you mean 'Ashraf al-Qudra'?" in capsys.readouterr().err
     assert main(["export", "--format", "cytoscape", "--view", "speaker", "--speaker", "Ashraf al-Qudra",
                  "--store", str(store_dir)]) == 0
     data = json.loads(capsys.readouterr().out)
