@@ -123,7 +123,8 @@ def encoder_similarity(texts: Sequence[str]) -> tuple[np.ndarray, float]:
     from tokenizers import Tokenizer
 
     model = onnx.load_from_string(_Shipped().read_bytes("model.onnx"))
-    states = next(n.input[0] for n in model.graph.node if n.output[0] == "logits" or "heads" in n.name)
+    # The last layer norm's output: the encoder's states, before the tagging head.
+    states = [n.output[0] for n in model.graph.node if n.op_type == "LayerNormalization"][-1]
     model.graph.output.append(onnx.helper.make_tensor_value_info(states, onnx.TensorProto.FLOAT, None))
     session = onnxruntime.InferenceSession(model.SerializeToString())
     tokenizer = Tokenizer.from_str(_Shipped().read_bytes("tokenizer.json").decode("utf-8"))
@@ -181,9 +182,9 @@ def main(argv: list[str] | None = None) -> int:
         )
 
     if args.encoder:
-        from cpkg.clusters import _Vectors
+        from cpkg.clusters import ContentVectors
 
-        lexical = _Vectors([c.text for c in claims], settings)
+        lexical = ContentVectors([c.text for c in claims], settings)
         encoder, seconds = encoder_similarity([c.text for c in claims])
         print(f"encoder: {len(claims)} contents embedded in {seconds:.1f} s")
         for name, similarity in (("tf-idf", lexical.cosine), ("encoder", lambda i, j: float(encoder[i, j]))):

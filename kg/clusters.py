@@ -101,6 +101,8 @@ class StoredClaim:
     """When the claim was said, else when the article was published."""
     speaker: str | None
     speaker_label: str
+    speaker_kind: str
+    """person, organization, country, group, … ("" when unknown)."""
     own_voice: bool
     """A statement in the article's own voice (attributed to the publisher or the article)."""
     text: str
@@ -176,6 +178,7 @@ def read_stored_claims(store: Store) -> list[StoredClaim]:
                 date=dt.date.fromisoformat(str(when)[:10]) if when else None,
                 speaker=row.get("speaker") or None,
                 speaker_label=row.get("speakerLabel") or "",
+                speaker_kind=row.get("speakerKind") or "",
                 own_voice=row.get("attributed") in (False, "false"),
                 text=row["text"],
                 start=int(row["start"]),
@@ -223,7 +226,7 @@ def _fold(word: str) -> str:
     return word
 
 
-class _Vectors:
+class ContentVectors:
     """Unit TF-IDF vectors of the claims' contents over the words that say something: neither stop
     words nor words in more than ``max_document_share`` of the claims (their IDF is near nothing,
     and leaving them out keeps the pairs to score few)."""
@@ -318,7 +321,7 @@ def compatible(a: StoredClaim, b: StoredClaim, settings: ClusterSettings) -> boo
 
 
 def linked_pairs(
-    claims: Sequence[StoredClaim], settings: ClusterSettings, vectors: _Vectors
+    claims: Sequence[StoredClaim], settings: ClusterSettings, vectors: ContentVectors
 ) -> list[tuple[int, int, float]]:
     """Pairs of claims from different articles that state the same thing, with their score."""
     blocks: dict[str, list[int]] = defaultdict(list)
@@ -345,7 +348,7 @@ def cluster_claims(claims: Sequence[StoredClaim], settings: ClusterSettings | No
     group_of = list(range(len(claims)))
     groups: dict[int, list[int]] = {i: [i] for i in range(len(claims))}
     links: dict[int, list[tuple[int, int, float]]] = defaultdict(list)
-    vectors = _Vectors([c.text for c in claims], settings)
+    vectors = ContentVectors([c.text for c in claims], settings)
     for i, j, score in linked_pairs(claims, settings, vectors):
         gi, gj = group_of[i], group_of[j]
         if gi != gj:

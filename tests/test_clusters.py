@@ -50,6 +50,7 @@ def claim(
         date=dt.date(2024, 3, 1) + dt.timedelta(days=day - 1),
         speaker=None if own_voice else speaker,
         speaker_label="" if own_voice else label,
+        speaker_kind="" if own_voice else "organization",
         own_voice=own_voice,
         text=text,
         start=0,

@@ -13,7 +13,20 @@ import sys
 from cpkg import __version__
 from cpkg.errors import CpkgError
 
-COMMANDS = ["extract", "eval", "serve", "ingest", "validate", "query", "demo", "export", "shards", "load", "cluster"]
+COMMANDS = [
+    "extract",
+    "eval",
+    "serve",
+    "ingest",
+    "validate",
+    "query",
+    "demo",
+    "export",
+    "shards",
+    "load",
+    "cluster",
+    "import_reviews",
+]
 
 
 def add_store_argument(parser: argparse.ArgumentParser) -> None:

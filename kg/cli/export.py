@@ -8,6 +8,7 @@ from pathlib import Path
 
 from cpkg.cli import add_store_argument
 from cpkg.export import EXTENSIONS, FORMATS, VIEWS, export
+from cpkg.reviews import claimreview_chunks
 from cpkg.store import open_store
 
 
@@ -22,7 +23,12 @@ def register(subparsers: argparse._SubParsersAction) -> None:
             "Graphviz (dot -Tsvg), open the HTML file in any browser (no network needed)."
         ),
     )
-    parser.add_argument("--format", required=True, choices=FORMATS, help="output format")
+    parser.add_argument(
+        "--format",
+        required=True,
+        choices=[*FORMATS, "claimreview"],
+        help="output format (claimreview: ClaimReview JSON-LD skeletons of the claims)",
+    )
     parser.add_argument("--view", choices=VIEWS, default=None, help="which graph (default: claims)")
     parser.add_argument("--article", metavar="ID", help="only this article")
     parser.add_argument("--speaker", metavar="IRI|NAME", help="only this speaker (IRI, id, label or alias)")
@@ -37,7 +43,10 @@ def run(args: argparse.Namespace) -> int:
         view = "claims"
     store = open_store(args.store, read_only=True)
     try:
-        chunks = export(store, args.format, view=view, article=args.article, speaker=args.speaker)
+        if args.format == "claimreview":
+            chunks = claimreview_chunks(store, article=args.article)
+        else:
+            chunks = export(store, args.format, view=view, article=args.article, speaker=args.speaker)
         if args.output is None:
             for chunk in chunks:
                 sys.stdout.buffer.write(chunk)
@@ -50,6 +59,9 @@ def run(args: argparse.Namespace) -> int:
                 size += len(chunk)
     finally:
         store.close()
-    print(f"wrote {args.output} ({size:,} bytes, {args.format}; suggested extension "
-          f".{EXTENSIONS[args.format]})", file=sys.stderr)
+    print(
+        f"wrote {args.output} ({size:,} bytes, {args.format}; suggested extension "
+        f".{EXTENSIONS.get(args.format, 'jsonld')})",
+        file=sys.stderr,
+    )
     return 0
