@@ -32,9 +32,13 @@ SEED_ID = SEED.stem
 VALUES = {"speaker": "al-Qudra", "claim": "c13", "agent": "al-Qudra", "article": SEED_ID}
 
 
-EMPTY_ON_THE_SEED = {"claim_clusters", "first_reported", "repeated_claims", "unconfirmed_elsewhere", "claim_reviews"}
+EMPTY_ON_THE_SEED = {
+    "claim_clusters", "first_reported", "repeated_claims", "unconfirmed_elsewhere", "claim_reviews",
+    "disagreeing_figures",
+}
 """Empty on the seed alone: a cluster needs the same claim in several articles, a review an import
-(tests/test_clusters.py, tests/test_reviews.py)."""
+(tests/test_clusters.py, tests/test_reviews.py), a disagreement two figures whose qualifiers cannot
+both hold (the seed's pairs can)."""
 
 
 def params_for(name: str) -> dict[str, str]:
