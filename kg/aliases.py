@@ -37,9 +37,13 @@ _LEADING_TITLE = re.compile(rf"^(?:(?:{'|'.join(sorted(TITLES))})\.?\s+)+(?=\S)"
 _QUOTES = str.maketrans({"\u2018": "'", "\u2019": "'", "\u201a": "'", "\u201b": "'", "\u02bc": "'", "\u2032": "'"})
 
 
+_NOT_IN_NAMES = str.maketrans(dict.fromkeys('"“”„«»<>', " "))
+
+
 def clean_name(surface: str) -> str:
-    """A name as text to show: NFKC, one kind of apostrophe, single ordinary spaces."""
-    return " ".join(unicodedata.normalize("NFKC", surface).translate(_QUOTES).split())
+    """A name as text to show: NFKC, one kind of apostrophe, no quotation marks or markup brackets,
+    single ordinary spaces."""
+    return " ".join(unicodedata.normalize("NFKC", surface).translate(_QUOTES).translate(_NOT_IN_NAMES).split())
 
 
 def normalize_surface(surface: str) -> str:

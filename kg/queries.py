@@ -28,6 +28,7 @@ from pathlib import Path
 from typing import Any
 
 import pyoxigraph as ox
+from cpkg.aliases import search_key
 from cpkg.errors import NotFound, QueryError
 from cpkg.ontology import QUERIES_DIR
 from cpkg.store import Store
@@ -82,6 +83,10 @@ class NamedQuery:
                 if match:
                     subs[param.name] = ox.NamedNode(match.group(1))
                     subs[param.name + "Key"] = ox.Literal("")
+                elif param.kind == "agent":
+                    # One speaker search everywhere: the name in the search form every agent carries
+                    # (cpkg:searchName), so case, accents, titles and "the" do not matter.
+                    subs[param.name + "Key"] = ox.Literal(search_key(value))
                 else:
                     subs[param.name + "Key"] = ox.Literal(value.strip())
         return subs

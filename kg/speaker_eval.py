@@ -92,7 +92,7 @@ DOCUMENT_NOUNS = _word_set(
 
 def normalize_name(text: str | None) -> str:
     """A name in comparable form: NFKC, one kind of space and quote, case-folded, without leading
-    determiners, titles, a possessive, dots in acronyms or surrounding punctuation."""
+    titles, articles ("the", "a"), a possessive, dots in acronyms or surrounding punctuation."""
     if not text:
         return ""
     text = unicodedata.normalize("NFKC", text).replace("\u2019", "'").replace("\u2018", "'")
@@ -100,9 +100,9 @@ def normalize_name(text: str | None) -> str:
     text = re.sub(r"(?<=\b\w)\.(?=\w\.)|(?<=\b\w\.\w)\.", "", text)  # U.S. -> US, S.E.C. -> SEC
     words = re.findall(r"[\w@][\w@'&.-]*", text)
     words = [w.strip(".'-") for w in words]
-    while words and (words[0] in _LEADING or words[0].rstrip(".") in _TITLES):
+    while words and words[0].rstrip(".") in _TITLES:
         words = words[1:]
-    return " ".join(w for w in words if w)
+    return " ".join(w for w in words if w and w not in _LEADING)
 
 
 # --------------------------------------------------------------------------- the gold

@@ -142,7 +142,7 @@ def test_rdf_view_has_every_resource_with_literals_as_attributes(store):
     article = graph.nodes[f"https://w3id.org/cpkg/id/article/{ARTICLE}"]
     assert article["type"] == "article" and article["text"].startswith("Rafah, November 2:")
     claim = f"https://w3id.org/cpkg/id/article/{ARTICLE}/claim/c02"
-    assert edge_labels(graph, claim, QUDRA) == {"wasAttributedTo"}
+    assert edge_labels(graph, claim, QUDRA) == {"wasAttributedTo", "author"}
     assert graph.nodes[QUDRA]["label"] == "Ashraf al-Qudra"
     one = export.build_graph(store, view="rdf", article=ARTICLE)
     assert claim in one and QUDRA in one

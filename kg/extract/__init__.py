@@ -31,6 +31,7 @@ from cpkg.extract.components import (
     SpeakerResolution,
 )
 from cpkg.extract.config import PipelineConfig, load_config
+from cpkg.extract.continuation import continuation_claim
 from cpkg.extract.dateline import find_title
 from cpkg.extract.document import ParsedArticle, Sentence
 from cpkg.extract.facts import described_as, part_of_relation, source_assessment
@@ -121,7 +122,7 @@ class _ArticleReader:
         for n, claim in enumerate(claims, start=1):
             claim.id = f"c{n:02d}"
         self.extraction.claims = claims
-        self.extraction.markers = [marker.numbered() for marker in found_markers]
+        self.extraction.markers = [replace(m.numbered(), id=f"m{n}") for n, m in enumerate(found_markers, 1)]
         self._name_agents()
         return self.extraction
 
@@ -164,6 +165,12 @@ class _ArticleReader:
         if assessment is not None:
             self.extraction.assessments.append(assessment)
         if any(span.overlaps(span_of(sentence.span)) for span in reported):
+            return
+        extractor = self.extractor
+        continued = continuation_claim(sentence, self.parsed, self.attributed, extractor.hedges, extractor.figures)
+        if continued is not None:
+            sentence.claims.append(continued)
+            self.attributed.append(continued)
             return
         own_voice = self._own_voice_claim(sentence.span)
         if own_voice is not None:

@@ -17,7 +17,8 @@ _VERIFICATION_MARKER = re.compile(
 # An "independently" or an explicit "the report/claim/figure" keeps e.g. "did not confirm his
 # attendance" out: verification markers speak about reports, claims, figures or accounts.
 _ABOUT_REPORTS = re.compile(
-    r"\bindependent(?:ly)?\b|\b(?:report|claim|account|figure|toll|number|statement|allegation|video|footage)s?\b",
+    r"\bindependent(?:ly)?\b|\b(?:report|claim|account|figure|toll|number|statement|allegation|video|footage|count)s?\b"
+    r"|\b(?:verif|confirm|corroborat)\w*\s+(?:it|them|this|these)\b",
     re.I,
 )
 HEDGE_LEMMAS = frozenset(
@@ -43,7 +44,14 @@ HEDGE_LEMMAS = frozenset(
 
 
 def is_verification_marker(sentence: str) -> bool:
-    return bool(_VERIFICATION_MARKER.search(sentence) and _ABOUT_REPORTS.search(sentence))
+    return marker_match(sentence) is not None
+
+
+def marker_match(sentence: str) -> re.Match[str] | None:
+    """Where the sentence says something could not be verified (about reports, claims, figures or
+    "it"), or None."""
+    match = _VERIFICATION_MARKER.search(sentence)
+    return match if match is not None and _ABOUT_REPORTS.search(sentence) else None
 
 
 def hedges_in(span: SpacySpan, doc_text: str) -> tuple[Span, ...]:

@@ -82,7 +82,13 @@ def first_name_genders() -> dict[str, Gender]:
 
 
 def gender_of_first_name(name: str) -> Gender | None:
-    return first_name_genders().get(name.casefold())
+    """From the list; a name it lacks that ends in "a" ("Tyresha") is taken as female, the one
+    spelling rule that holds for most English first names."""
+    lowered = name.casefold()
+    known = first_name_genders().get(lowered)
+    if known is None and len(lowered) >= 4 and lowered.endswith("a") and lowered.isalpha():
+        return "female"
+    return known
 
 
 # --------------------------------------------------------------------------- deriving the list

@@ -159,16 +159,19 @@ SPEECH_VERBS = _word_set(
 PRONOUN_TAGS = frozenset({"PRP", "PRP$", "WP", "WP$", "WDT"})
 # A pronoun refers back at most this many sentences.
 PRONOUN_WINDOW = 3
+# With nothing that agrees that close, a personal pronoun may reach this far back (less surely).
+FAR_PRONOUN_WINDOW = 8
 NOMINAL_WINDOW = 8
 TITLED_WINDOW = 60
+HEADLINE_LOOKAHEAD = 8
 # Salience of a mention by its grammatical role; a speaker's mention counts most.
 ROLE_WEIGHTS = {"nsubj": 80.0, "nsubjpass": 70.0, "dobj": 50.0, "attr": 50.0, "poss": 40.0, "pobj": 35.0}
 OTHER_WEIGHT = 30.0
 SPEAKER_WEIGHT = 110.0
-UNKNOWN_GENDER_FACTOR = 0.6
+UNKNOWN_GENDER_FACTOR = 0.75
 # Salience fades by this factor per sentence back; what a quotation names is a weak antecedent for a
 # pronoun outside it ("'... Obama ...,' she said").
-SENTENCE_DECAY = 0.4
+SENTENCE_DECAY = 0.3
 QUOTED_FACTOR = 0.3
 # A description fits an organisation whose name has its noun, or these nouns for the same thing.
 TEMPORAL_MODIFIERS = frozenset({"new", "recent", "latest", "previous", "earlier", "last", "first", "final"})
@@ -211,7 +214,9 @@ def _text(tokens: list[Token]) -> str:
 def _strip(tokens: list[Token]) -> list[Token]:
     while tokens and (tokens[0].lower_ in DETERMINERS or tokens[0].is_punct or tokens[0].is_space):
         tokens = tokens[1:]
-    while tokens and (tokens[-1].tag_ == "POS" or tokens[-1].is_punct or tokens[-1].is_space):
+    while tokens and (
+        tokens[-1].tag_ == "POS" or tokens[-1].is_punct or tokens[-1].is_space or tokens[-1].dep_ == "cc"
+    ):
         tokens = tokens[:-1]
     return tokens
 
@@ -346,8 +351,9 @@ class SpeakerResolver:
         for ordinal, sentence in enumerate(doc.sents):
             for token in sentence:
                 self.sentence_of[token.i] = ordinal
+        entities = _merged_entities(doc)
         full_names = []
-        for ent in doc.ents:
+        for ent in entities:
             name = _strip_roles(self._name_tokens(ent))
             person_like = ent.label_ == "PERSON" or (ent.label_ == "ORG" and _looks_like_person(name))
             if len(name) >= 2 and person_like and name[0].lower_ not in SURNAME_PARTICLES:
@@ -358,9 +364,9 @@ class SpeakerResolver:
             self._add_person(ent, name)
         people_ents = {ent.start for ent, _ in full_names}
         votes: dict[str, Counter[str]] = {}
-        for ent in doc.ents:
+        for ent in entities:
             votes.setdefault(ent.text, Counter())[ent.label_] += 1
-        for ent in doc.ents:
+        for ent in entities:
             if ent.start in people_ents or ent.label_ not in ENTITY_LABELS:
                 continue
             name = _strip_roles(self._name_tokens(ent))
@@ -372,14 +378,14 @@ class SpeakerResolver:
             # know, is an organisation ("Politifact").
             vote = votes[ent.text]
             person = ent.label_ == "PERSON" and not place
-            if person and len(name) == 1 and vote["ORG"] >= vote["PERSON"] and gender_of_first_name(one_word) is None:
+            if person and len(name) == 1 and not self._single_name_person(ent, one_word, vote):
                 person = False
             if person or (len(name) == 1 and self._people_named(one_word)):
                 self._add_single_name(ent, name)
             else:
                 self._add_named(ent)
         self._merge_acronyms()
-        self._add_chain_mentions(doc, {t for ent in doc.ents for t in range(ent.start, ent.end)})
+        self._add_chain_mentions(doc, {t for ent in entities for t in range(ent.start, ent.end)})
         self._add_described_subjects(doc)
         self._author(doc)
 
@@ -404,12 +410,21 @@ class SpeakerResolver:
             lemma = token.lemma_.lower()
             if not plural and lemma not in PERSON_NOUNS:
                 continue
-            tokens = _strip(list(mention_of(token)))
+            tokens = _before_apposition(_strip(list(mention_of(token))))
             if not tokens or any(t.ent_type_ == "PERSON" or t.pos_ == "PRON" for t in tokens):
                 continue
             entity = self._scoped("group" if plural else "anonymous", _text(tokens), token.i, lemma)
             entity.gender = entity.gender or ROLE_GENDER.get(lemma)
             self._note(entity, token)
+
+    def _single_name_person(self, ent: SpacySpan, word: str, vote: Counter[str]) -> bool:
+        """One capitalised word the NER calls a person is one when it is a first name, a known person, or
+        has a title or honorific; otherwise it is mostly an outlet or a brand ("Politifact")."""
+        if vote["ORG"] > vote["PERSON"]:
+            return False
+        known = self.aliases.lookup(word)
+        titled = ent.start > 0 and _is_title_word(ent.doc[ent.start - 1])
+        return (known is not None and known.kind == "person") or titled or gender_of_first_name(word) is not None
 
     def _is_known_non_person(self, name: str) -> bool:
         known = self.aliases.lookup(name)
@@ -435,7 +450,9 @@ class SpeakerResolver:
             weight = ROLE_WEIGHTS.get(role, OTHER_WEIGHT)
             # The subject of a verb of saying is a speaker even where no claim was found for it
             # ("..., said Leslie Wimes"): the person a following "she said" most likely means.
-            if role in ("nsubj", "nsubjpass") and token.head.lemma_.lower() in SPEECH_VERBS:
+            if (role in ("nsubj", "nsubjpass") and token.head.lemma_.lower() in SPEECH_VERBS) or any(
+                c.dep_ == "appos" and c.lemma_.lower() in PERSON_NOUNS for c in token.children
+            ):
                 weight = SPEAKER_WEIGHT
         entity.mentions += 1
         entity.subject_mentions += role in ("nsubj", "nsubjpass")
@@ -462,8 +479,11 @@ class SpeakerResolver:
         words: set[str] = set()
         gender: Gender | None = None
         i, taken = ent.start - 1, 0
-        while i >= ent.sent.start and taken < 6:
+        while i >= 0 and taken < 6:
             token = doc[i]
+            # The parser may end a sentence at the full stop of "Sen." or "Gov.": a title still counts.
+            if i < ent.sent.start and not _is_title_word(token):
+                break
             if token.pos_ not in ("PROPN", "NOUN", "ADJ") and not _is_title_word(token) and token.text != "-":
                 break
             words.add(_word(token))
@@ -525,10 +545,14 @@ class SpeakerResolver:
         self._note(person, ent.root)
 
     def _people_named(self, word: str) -> list[_Entity]:
-        """People of the article's full names with this surname (else first name)."""
+        """People of the article's full names with this surname (else first name, else a surname one
+        typing slip away: "Wines" for "Wimes")."""
         lowered = word.casefold()
         people = [e for e in self.entities if e.kind == "person" and e.first]
-        return [p for p in people if p.surname == lowered] or [p for p in people if p.first == lowered]
+        found = [p for p in people if p.surname == lowered] or [p for p in people if p.first == lowered]
+        if not found and len(lowered) >= 5:
+            found = [p for p in people if p.surname and p.surname[0] == lowered[0] and _one_slip(p.surname, lowered)]
+        return found
 
     def _add_single_name(self, ent: SpacySpan, name: list[Token]) -> None:
         """A name without first name: a person of the article's name chains (whatever the NER says),
@@ -824,15 +848,31 @@ class SpeakerResolver:
         if head.pos_ != "PROPN" and head.ent_type_ not in ENTITY_LABELS:
             return []
         index = {t.i: t for t in tokens}
+        doc = head.doc
         run = [head]
         if head.ent_type_ in ENTITY_LABELS:
+            # The whole entity, even where the mention stops short of it ("the event organizer
+            # Alliance" of "... Alliance to Reclaim Our Schools", "Rep. G.K." of "G.K. Butterfield").
             i = head.i
-            while head.doc[i].ent_iob_ == "I" and i - 1 in index:
+            while doc[i].ent_iob_ == "I" and i > 0:
                 i -= 1
-                run.insert(0, index[i])
+                run.insert(0, doc[i])
             i = head.i + 1
-            while i in index and index[i].ent_iob_ == "I":
-                run.append(index[i])
+            while i < len(doc) and doc[i].ent_iob_ == "I":
+                run.append(doc[i])
+                i += 1
+            # "G.K." and "Butterfield" tagged as two people side by side are one name.
+            while (
+                head.ent_type_ == "PERSON"
+                and i < len(doc)
+                and doc[i].pos_ == "PROPN"
+                and doc[i].ent_type_
+                in (
+                    "",
+                    "PERSON",
+                )
+            ):
+                run.append(doc[i])
                 i += 1
         i = run[0].i - 1
         while i in index and index[i].pos_ == "PROPN" and index[i].tag_ != "POS" and not index[i].ent_type_:
@@ -973,12 +1013,16 @@ class SpeakerResolver:
             kinds, factors = ("group", "organization", "country"), {"organization": 0.4, "country": 0.4}
         else:
             return None
-        fits = [e for e in self.entities if e.kind in kinds]
-        found = self._ranked(token, fits, PRONOUN_WINDOW, PRONOUN_GENDER.get(word), factors=factors)
+        # An unnamed source is a "she" only if described as a person ("the woman", "my mother").
+        fits = [e for e in self.entities if e.kind in kinds and (e.kind != "anonymous" or e.head in PERSON_NOUNS)]
+        gender = PRONOUN_GENDER.get(word)
+        found = self._ranked(token, fits, PRONOUN_WINDOW, gender, factors=factors)
+        if found is None and gender is not None:
+            far = self._ranked(token, fits, FAR_PRONOUN_WINDOW, gender)
+            found = (far[0], round(far[1] * 0.8, 2)) if far is not None else None
         if found is None:
             return None
         entity, confidence = found
-        gender = PRONOUN_GENDER.get(word)
         if entity.kind in ("person", "anonymous") and entity.gender is None and gender is not None:
             entity.gender = gender
         self._note(entity, token)
@@ -994,7 +1038,9 @@ class SpeakerResolver:
         if lemma in DOCUMENT_NOUNS or head.lower_ in DOCUMENT_NOUNS:
             return self._document(tokens, head, definite)
         singular = head.tag_ in ("NN", "NNP")
-        if lemma in PERSON_NOUNS and singular:
+        # "my father", "her daughter": someone's relative, described, not a person named elsewhere.
+        kin_of_pronoun = lemma in KIN_NOUNS and any(c.dep_ == "poss" and c.pos_ == "PRON" for c in head.children)
+        if lemma in PERSON_NOUNS and singular and not kin_of_pronoun:
             found = self._person_description(tokens, head, definite, indefinite)
             if found is not None:
                 return found
@@ -1002,7 +1048,9 @@ class SpeakerResolver:
             found = self._org_description(tokens, head, definite)
             if found is not None:
                 return found
-        label = _text(tokens)
+        # The description without clauses about it ("polls taken over the past two weeks").
+        clauses = {t.i for token in tokens for c in token.children if c.dep_ in ("acl", "relcl") for t in c.subtree}
+        label = _text([t for t in tokens if t.i not in clauses]) or _text(tokens)
         known = self.aliases.lookup(label)
         if known is not None:
             return ResolvedSpeaker(known, None, None, Resolution("alias_table", 0.95))
@@ -1024,7 +1072,9 @@ class SpeakerResolver:
         or a lead's "A New York judge" -> the person the next sentences name with that title."""
         lemma = head.lemma_.lower()
         fits = ROLE_SYNONYMS.get(lemma, frozenset({lemma}))
-        modifiers = {_word(t) for t in tokens if t.i != head.i and t.pos_ in ("ADJ", "PROPN", "NOUN")}
+        # "the former secretary of state and current Democratic presidential nominee": both descriptions.
+        described = [*tokens, *(t for c in head.children if c.dep_ == "conj" for t in c.subtree)]
+        modifiers = {_word(t) for t in described if t.i != head.i and t.pos_ in ("ADJ", "PROPN", "NOUN")}
         people = [e for e in self.entities if e.kind == "person"]
         titled = [p for p in people if p.titles & fits]
         if len(titled) > 1 and modifiers:
@@ -1037,7 +1087,9 @@ class SpeakerResolver:
             if found is not None:
                 return ResolvedSpeaker(found[0].agent, None, role, Resolution("nominal", min(0.85, found[1] + 0.1)))
         doc = head.doc
-        later = [p for p in titled if p.first_token > head.i and self._sentence(doc[p.first_token]) - sentence <= 2]
+        # Ahead: a headline's "Judge" is named in the story, a lead's "A New York judge" next.
+        ahead = HEADLINE_LOOKAHEAD if sentence <= 1 else 2
+        later = [p for p in titled if p.first_token > head.i and self._sentence(doc[p.first_token]) - sentence <= ahead]
         if later and (indefinite or sentence <= 1 or not definite):
             person = min(later, key=lambda p: p.first_token)
             return ResolvedSpeaker(person.agent, None, role, Resolution("nominal", 0.6))
@@ -1156,6 +1208,36 @@ def _first_last(words: list[str]) -> str:
     """ "Donald J. Trump" and "Donald Trump" are one key: middle initials do not name anyone else."""
     kept = [w for w in words if not _is_initial(w)] or words
     return f"{kept[0]} {kept[-1]}" if len(kept) > 1 else kept[0]
+
+
+def _one_slip(a: str, b: str) -> bool:
+    """One letter inserted, dropped, replaced or two swapped."""
+    if abs(len(a) - len(b)) > 1 or a == b:
+        return False
+    if len(a) == len(b):
+        diff = [i for i in range(len(a)) if a[i] != b[i]]
+        return len(diff) == 1 or (len(diff) == 2 and diff[1] == diff[0] + 1 and a[diff[0]] == b[diff[1]])
+    short, long = sorted((a, b), key=len)
+    return any(long[:i] + long[i + 1 :] == short for i in range(len(long)))
+
+
+def _before_apposition(tokens: list[Token]) -> list[Token]:
+    """ "Officials at Homeland Security Investigations, a division of ...": the words before the comma."""
+    cut = next((i for i, t in enumerate(tokens) if t.text in {",", "(", "--", "—", "–"} and i > 0), len(tokens))
+    return _strip(tokens[:cut])
+
+
+def _merged_entities(doc: Doc) -> list[SpacySpan]:
+    """The document's entities, with people the NER split in two ("G.K." "Butterfield") joined."""
+    merged: list[SpacySpan] = []
+    for ent in doc.ents:
+        previous = merged[-1] if merged else None
+        if previous is not None and previous.label_ == ent.label_ == "PERSON" and previous.end == ent.start:
+            merged[-1] = doc[previous.start : ent.end]
+            merged[-1].label_ = "PERSON"
+        else:
+            merged.append(ent)
+    return merged
 
 
 def _words(text: str) -> set[str]:
