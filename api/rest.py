@@ -22,6 +22,7 @@ from cpkg.api.errors import status_of
 from cpkg.api.sparql import PREFIXES, ProtocolError, require_token, run_job
 from cpkg.api.worker import QueryJob, ValidateJob
 from cpkg.errors import CpkgError, NotFound, ValidationError
+from cpkg.graph import QUALIFIER, RESOLUTION
 from cpkg.iris import AGENTS_GRAPH, CPKG, ID, agent_iri, article_graph_iri, claim_iri
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import JSONResponse, Response
@@ -35,15 +36,9 @@ VERIFICATION = {
 }
 VERIFICATION_NAMES = {iri: name for name, iri in VERIFICATION.items()}
 CONTEXTS = {CPKG + "BodyContext": "body", CPKG + "EmbeddedHeadlineContext": "embedded_headline"}
-QUALIFIERS = {
-    CPKG + "Exact": "exact",
-    CPKG + "MoreThan": "more_than",
-    CPKG + "AtLeast": "at_least",
-    CPKG + "Approximately": "approximately",
-    CPKG + "LessThan": "less_than",
-    CPKG + "AtMost": "at_most",
-    CPKG + "UpTo": "up_to",
-}
+# The contract's names of the graph's terms: the inverse of the tables that wrote the graph.
+QUALIFIERS = {str(term): name for name, term in QUALIFIER.items()}
+RESOLUTIONS = {str(term): name for name, term in RESOLUTION.items()}
 KINDS = ("person", "organization", "country", "group")
 MAX_PAGE = 500
 SUGGESTION_POOL = 5000
@@ -164,6 +159,18 @@ async def claims_json(request: Request, claim_iris: list[str]) -> list[dict[str,
     details = await select(request, rest_queries.CLAIM_DETAILS % block)
     quantities = await select(request, rest_queries.CLAIM_QUANTITIES % block)
     parts = await select(request, rest_queries.CLAIM_PARTS % block)
+    agents = sorted({row[key] for row in details for key in ("speaker", "affiliation") if row.get(key)})
+    aliases: dict[str, list[str]] = {}
+    if agents:
+        for row in await select(request, rest_queries.AGENT_ALIASES % values_block(agents)):
+            aliases.setdefault(row["agent"], []).append(row["alias"])
+
+    def agent(iri: str, label: str | None, kind: str | None) -> dict[str, Any]:
+        data: dict[str, Any] = {"label": label, "kind": kind, "iri": iri}
+        if iri in aliases:
+            data["aliases"] = aliases[iri]
+        return data
+
     claims: dict[str, dict[str, Any]] = {}
     for row in details:
         if row["claim"] in claims:
@@ -172,23 +179,22 @@ async def claims_json(request: Request, claim_iris: list[str]) -> list[dict[str,
         if row.get("speaker"):
             affiliation = None
             if row.get("affiliation"):
-                affiliation = {
-                    "label": row.get("affiliationLabel"),
-                    "kind": row.get("affiliationKind"),
-                    "iri": row["affiliation"],
-                }
+                affiliation = agent(row["affiliation"], row.get("affiliationLabel"), row.get("affiliationKind"))
             role = None
             if row.get("roleTitle") or row.get("roleText"):
                 role = {"title": row.get("roleTitle")}
                 if row.get("roleText"):
                     role["text"] = row["roleText"]
+            resolution = None
+            if row.get("resolutionMethod"):
+                method = RESOLUTIONS.get(row["resolutionMethod"], row["resolutionMethod"])
+                resolution = {"method": method, "confidence": row["confidence"]}
             speaker = {
-                "label": row.get("speakerLabel"),
-                "kind": row.get("speakerKind"),
-                "iri": row["speaker"],
+                **agent(row["speaker"], row.get("speakerLabel"), row.get("speakerKind")),
                 "mention": None
                 if row.get("mentionText") is None
                 else {"text": row["mentionText"], "start": row["mentionStart"], "end": row["mentionEnd"]},
+                "resolution": resolution,
                 "honorific": row.get("honorific"),
                 "role": role,
                 "affiliation": affiliation,
@@ -207,6 +213,8 @@ async def claims_json(request: Request, claim_iris: list[str]) -> list[dict[str,
             "speaker": speaker,
             "attributed": bool(row["attributed"]),
             "verification": VERIFICATION_NAMES.get(row["status"], row["status"]),
+            # Marker nodes are numbered as the extraction numbers its markers (m1, m2, …).
+            "verification_marker": "m" + row["marker"].rsplit("/", 1)[1] if row.get("marker") else None,
             "hedged": row["certainty"] == CPKG + "Hedged",
             "quantities": [],
             "said_on": row.get("saidOn"),
@@ -220,6 +228,8 @@ async def claims_json(request: Request, claim_iris: list[str]) -> list[dict[str,
                 {
                     "value": row["value"],
                     "qualifier": QUALIFIERS.get(row["qualifier"], row["qualifier"]),
+                    "unit": row.get("unit"),
+                    **({"upper": row["upper"]} if row.get("upper") is not None else {}),
                     "text": row["text"],
                     "start": row["start"],
                     "end": row["end"],

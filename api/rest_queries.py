@@ -80,7 +80,7 @@ CLAIM_DETAILS = (
 SELECT ?claim ?articleId ?claimId ?text ?start ?end ?cueText ?cueStart ?cueEnd
        ?speaker ?speakerLabel ?speakerKind ?mentionText ?mentionStart ?mentionEnd ?honorific
        ?roleTitle ?roleText ?affiliation ?affiliationLabel ?affiliationKind
-       ?attributed ?status ?certainty ?saidOn ?context
+       ?attributed ?status ?certainty ?saidOn ?context ?marker ?resolutionMethod ?confidence
 WHERE {
   VALUES ?claim { %s }
   ?claim schema:identifier ?claimId ; schema:appearance/schema:identifier ?articleId ;
@@ -91,6 +91,7 @@ WHERE {
   ?quote a oa:TextQuoteSelector ; oa:exact ?text .
   OPTIONAL { ?claim cpkg:textContext ?context }
   OPTIONAL { ?claim cpkg:saidOn ?saidOn }
+  OPTIONAL { ?marker a cpkg:VerificationMarker ; cpkg:covers ?claim }
   OPTIONAL {
     ?claim cpkg:cue ?cue .
     ?cue oa:hasSelector ?cuePos , ?cueQuote .
@@ -109,6 +110,7 @@ WHERE {
     OPTIONAL { ?speaker rdfs:label ?speakerLabel }
     OPTIONAL { ?speaker cpkg:kind ?speakerKind }
     OPTIONAL { ?attribution cpkg:honorific ?honorific }
+    OPTIONAL { ?attribution cpkg:resolutionMethod ?resolutionMethod ; cpkg:confidence ?confidence }
     OPTIONAL {
       ?attribution prov:hadRole ?role .
       OPTIONAL { ?role cpkg:roleTitle ?roleTitle }
@@ -127,15 +129,29 @@ WHERE {
 CLAIM_QUANTITIES = (
     PREFIXES
     + """
-SELECT ?claim ?q ?value ?qualifier ?text ?start ?end WHERE {
+SELECT ?claim ?q ?value ?qualifier ?unit ?upper ?text ?start ?end WHERE {
   VALUES ?claim { %s }
   ?claim cpkg:quantity ?q .
   ?q schema:value ?value ; cpkg:qualifier ?qualifier ; cpkg:span ?span .
+  OPTIONAL { ?q schema:unitText ?unit }
+  OPTIONAL { ?q schema:maxValue ?upper }
   ?span oa:hasSelector ?position , ?quote .
   ?position a oa:TextPositionSelector ; oa:start ?start ; oa:end ?end .
   ?quote a oa:TextQuoteSelector ; oa:exact ?text .
 }
 ORDER BY ?claim ?start
+"""
+)
+
+# The names each agent in VALUES is known by (an agent's aliases in the JSON contract).
+AGENT_ALIASES = (
+    PREFIXES
+    + """
+SELECT DISTINCT ?agent ?alias WHERE {
+  VALUES ?agent { %s }
+  ?agent skos:altLabel ?alias .
+}
+ORDER BY ?agent ?alias
 """
 )
 
