@@ -164,7 +164,8 @@ class _ArticleReader:
         assessment = source_assessment(sentence.span, self.resolver, sentence.index, sources)
         if assessment is not None:
             self.extraction.assessments.append(assessment)
-        if any(span.overlaps(span_of(sentence.span)) for span in reported):
+        whole = span_of(sentence.span)
+        if any(span.overlaps(whole) for span in reported):
             return
         extractor = self.extractor
         continued = continuation_claim(sentence, self.parsed, self.attributed, extractor.hedges, extractor.figures)

@@ -22,8 +22,8 @@ from typing import TYPE_CHECKING
 
 from cpkg.extract.certainty import is_verification_marker, marker_match
 from cpkg.extract.components import FoundMarker
-from cpkg.extract.nlp import span_of
-from cpkg.model import Claim
+from cpkg.extract.nlp import doc_text, span_of
+from cpkg.model import Claim, Span
 
 if TYPE_CHECKING:
     from cpkg.extract.config import PipelineConfig
@@ -93,8 +93,16 @@ def _covered(marker: Sentence, sentences: list[Sentence]) -> list[Claim]:
     text = marker.span.text
     match = marker_match(text)
     start = marker.span.start_char + (match.start() if match else 0)
-    # In the marker's own sentence: the reported claims before the marker words.
+    # In the marker's own sentence: the reported claims before the marker words. A marker set off
+    # inside a claim (", a claim which could not be verified") is the article's comment, not the
+    # speaker's words: the claim ends before it.
     same = [c for c in marker.claims if c.attributed and c.content.start < start]
+    for claim in same:
+        if claim.content.end > start and not claim.parts:
+            text = doc_text(marker.span.doc)
+            cut = text.rfind(",", claim.content.start, start)
+            if cut > claim.content.start:
+                claim.content = Span.of(text, claim.content.start, len(text[:cut].rstrip()))
     if same:
         return same
     earlier = [

@@ -16,6 +16,7 @@ from spacy.tokens import Span as SpacySpan
 from spacy.tokens import Token
 
 NUMERIC_ENTITIES = frozenset({"CARDINAL", "QUANTITY", "MONEY", "PERCENT"})
+ENTITIES_KEY = "cpkg_entities"
 _QUALIFIERS: list[tuple[str, Qualifier]] = [
     ("more than", "more_than"),
     ("over", "more_than"),
@@ -186,10 +187,10 @@ def _split_qualifier(text: str) -> tuple[Qualifier, int]:
     return "exact", 0
 
 
-def _qualifier_before(entity: SpacySpan) -> Qualifier:
+def _qualifier_before(entity: SpacySpan, within: SpacySpan) -> Qualifier:
     """A qualifier the entity left out ("nearly [40 percent]")."""
     doc = entity.doc
-    before = doc[max(entity.sent.start, entity.start - 3) : entity.start].text.lower()
+    before = doc[max(within.start, entity.start - 3) : entity.start].text.lower()
     for phrase, qualifier in _QUALIFIERS:
         if before == phrase or before.endswith(" " + phrase):
             return qualifier
@@ -269,13 +270,23 @@ _NOT_FIGURES = re.compile(
 _PERCENT_WORDS = ("%", "percent", "per", "cent", "percentage", "points", "point")
 
 
+def _entities_within(span: SpacySpan) -> list[SpacySpan]:
+    """The document's entities inside ``span``; ``Span.ents`` rebuilds every entity of the document
+    on each call, so they are read once per document."""
+    doc = span.doc
+    entities = doc.user_data.get(ENTITIES_KEY)
+    if entities is None:
+        entities = doc.user_data[ENTITIES_KEY] = list(doc.ents)
+    return [e for e in entities if e.start >= span.start and e.end <= span.end]
+
+
 def _figure_spans(span: SpacySpan) -> list[SpacySpan]:
     """Numeric entities, and numbers the NER missed or took for a date ("Between 20 and 30 people"),
     widened over a currency symbol before them and a percent sign or word after them."""
     doc = span.doc
     spans: list[SpacySpan] = []
     covered: set[int] = set()
-    for entity in span.ents:
+    for entity in _entities_within(span):
         numeric = entity.label_ in NUMERIC_ENTITIES
         if not numeric and entity.label_ == "DATE":
             # The NER takes "Between 20 and 30 [people]" for a date; a count of a noun it is not.
@@ -321,7 +332,7 @@ def quantities_in(span: SpacySpan, doc_text: str) -> tuple[Quantity, ...]:
         text = figure.text
         qualifier, skip = _split_qualifier(text)
         if qualifier == "exact":
-            qualifier = _qualifier_before(figure)
+            qualifier = _qualifier_before(figure, span)
         parsed = _value(text[skip:])
         if parsed is None or parsed[0] < 0:
             continue

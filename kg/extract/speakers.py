@@ -323,6 +323,7 @@ class SpeakerResolver:
         self.by_key: dict[str, _Entity] = {}
         self.people: dict[tuple[str, str], _Entity] = {}
         self.sentence_of: dict[int, int] = {}
+        self.sentence_starts: list[int] = []
         self.quoted: dict[int, bool] = {}
         self.author: _Entity | None = None
         self.publisher: ResolvedSpeaker | None = None
@@ -349,8 +350,9 @@ class SpeakerResolver:
             return
         self.doc = doc
         for ordinal, sentence in enumerate(doc.sents):
-            for token in sentence:
-                self.sentence_of[token.i] = ordinal
+            self.sentence_starts.append(sentence.start)
+            for i in range(sentence.start, sentence.end):
+                self.sentence_of[i] = ordinal
         entities = _merged_entities(doc)
         full_names = []
         for ent in entities:
@@ -395,9 +397,17 @@ class SpeakerResolver:
         for entity in self.entities:
             if entity.kind == "person" and entity.first and entity.surname and " " not in entity.surname:
                 by_surname.setdefault(entity.surname, []).append(entity)
-        for token in doc:
-            if token.i in in_entities or not token.is_title or token.lower_ not in by_surname:
+        if not by_surname:
+            return
+        # Found in the text, not token by token: a few surnames against thousands of tokens.
+        pattern = re.compile(r"\b(?:" + "|".join(re.escape(name) for name in by_surname) + r")\b", re.IGNORECASE)
+        for match in pattern.finditer(doc_text(doc)):
+            if not match.group(0)[:1].isupper():
                 continue
+            span = doc.char_span(match.start(), match.end())
+            if span is None or len(span) != 1 or span.start in in_entities:
+                continue
+            token = span[0]
             self._note(self._choose_person(by_surname[token.lower_], token.i), token)
 
     def _add_described_subjects(self, doc: Doc) -> None:
@@ -482,7 +492,7 @@ class SpeakerResolver:
         while i >= 0 and taken < 6:
             token = doc[i]
             # The parser may end a sentence at the full stop of "Sen." or "Gov.": a title still counts.
-            if i < ent.sent.start and not _is_title_word(token):
+            if i < self.sentence_starts[self.sentence_of.get(ent.start, 0)] and not _is_title_word(token):
                 break
             if token.pos_ not in ("PROPN", "NOUN", "ADJ") and not _is_title_word(token) and token.text != "-":
                 break

@@ -1,0 +1,148 @@
+"""Speakers as real-world agents, on short texts written for the purpose (issue 11)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import jsonschema
+import pytest
+from cpkg.aliases import search_key, slug
+from cpkg.articles import article_from_text
+from cpkg.extract import Extractor, build_extractor
+from cpkg.graph import dataset_graph, extraction_to_dataset
+from cpkg.jsonio import extraction_to_json
+from cpkg.model import Claim, Extraction
+from cpkg.speaker_eval import garbage_reason
+from cpkg.validate import validate
+
+ROOT = Path(__file__).resolve().parent.parent
+SCHEMA = json.loads((ROOT / "ontology" / "extraction.schema.json").read_text(encoding="utf-8"))
+
+
+@pytest.fixture(scope="module")
+def extractor() -> Extractor:
+    return build_extractor()
+
+
+def extract(extractor: Extractor, text: str, article_id: str = "story", **meta: str) -> Extraction:
+    return extractor.extract(article_from_text(text, id=article_id, published="2024-03-07", **meta))
+
+
+def said(extraction: Extraction, content_start: str) -> Claim:
+    return next(c for c in extraction.claims if c.attributed and c.content.text.startswith(content_start))
+
+
+def test_she_agrees_in_gender_with_the_earlier_woman_not_the_last_speaker(extractor):
+    text = (
+        "Maria Lopez met Senator Tom Hale in the capital on Monday. "
+        "Hale said the talks had failed. She said the city would sue the state."
+    )
+    extraction = extract(extractor, text)
+    claim = said(extraction, "the city would sue")
+    assert claim.speaker is not None and claim.speaker.label == "Maria Lopez"
+    assert claim.resolution is not None and claim.resolution.method == "pronoun"
+    assert said(extraction, "the talks").speaker.label == "Tom Hale"
+
+
+def test_a_surname_introduced_in_a_full_name_is_that_person_and_titles_stay_out_of_the_key(extractor):
+    text = (
+        "Olivia Brandt, who runs the port, said exports fell. Brandt said the strike was over. "
+        "Ms. Brandt said wages would rise."
+    )
+    extraction = extract(extractor, text)
+    speakers = {c.speaker for c in extraction.claims if c.attributed}
+    assert len(speakers) == 1
+    (brandt,) = speakers
+    assert brandt is not None and brandt.kind == "person" and brandt.key == "person/olivia-brandt"
+    assert said(extraction, "wages").resolution.method == "surname_chain"
+    assert said(extraction, "wages").honorific == "Ms."
+
+
+def test_the_company_is_the_company_named_before(extractor):
+    text = "Harbor Freight Lines said profits rose last year. The company said it would hire more drivers."
+    extraction = extract(extractor, text)
+    company = said(extraction, "it would hire").speaker
+    assert company is not None and company == said(extraction, "profits rose").speaker
+    assert said(extraction, "it would hire").resolution.method == "nominal"
+
+
+def test_a_description_before_the_name_gives_the_person_with_the_role(extractor):
+    text = "The provincial police chief, Col. Ana Ribeiro, said the roads would stay closed."
+    claim = said(extract(extractor, text), "the roads")
+    assert claim.speaker is not None and claim.speaker.label == "Ana Ribeiro" and claim.speaker.kind == "person"
+    assert claim.role is not None and claim.role.title == "chief"
+    assert claim.resolution.method == "apposition"
+
+
+def test_the_senator_is_the_senator_named_before(extractor):
+    text = "Sen. Thomas Gale opposed the bill on Tuesday. The senator said the vote would fail."
+    claim = said(extract(extractor, text), "the vote")
+    assert claim.speaker is not None and claim.speaker.label == "Thomas Gale"
+
+
+def test_anonymous_sources_keep_their_description_and_stay_in_their_article(extractor):
+    text = "A senior official said the talks would resume."
+    first, second = (said(extract(extractor, text, article_id=name), "the talks") for name in ("one", "two"))
+    assert first.speaker is not None and first.speaker.kind == "anonymous"
+    assert first.speaker.label == "senior official"
+    assert first.speaker.key != second.speaker.key
+
+
+def test_a_document_is_a_document_with_its_author(extractor):
+    text = "A report by the Audit Office said the costs had doubled."
+    claim = said(extract(extractor, text), "the costs")
+    assert claim.speaker is not None and claim.speaker.kind == "document"
+    assert claim.speaker.author is not None and claim.speaker.author.label == "Audit Office"
+
+
+def test_a_wire_dateline_credits_the_publisher_and_makes_no_agent(extractor):
+    text = "LONDON, March 3 (Reuters) - Olivia Brandt on Friday said exports fell by 3 percent."
+    extraction = extract(extractor, text)
+    assert extraction.dateline is not None and extraction.dateline.agency == "Reuters"
+    labels = [a.label for a in extraction.agents]
+    assert "Olivia Brandt" in labels
+    assert all(garbage_reason(label, "person") is None for label in labels)
+    graph = dataset_graph(extraction_to_dataset(extraction))
+    assert validate(graph).conforms
+
+
+def test_a_quotation_paragraph_continues_the_speaker_before(extractor):
+    text = "“We will rebuild the bridge,” Olivia Brandt said.\n\n“It will reopen in May, and tolls stay the same.”"
+    claim = said(extract(extractor, text), "It will reopen")
+    assert claim.speaker is not None and claim.speaker.label == "Olivia Brandt"
+    assert claim.resolution.method == "continuation" and claim.cue is None
+
+
+def test_the_json_and_graph_carry_the_resolution_and_unresolved_speakers(extractor):
+    text = "He said the plan would fail. Olivia Brandt said the plan was sound."
+    extraction = extract(extractor, text)
+    data = extraction_to_json(extraction)
+    jsonschema.validate(data, SCHEMA)
+    speakers = [c["speaker"] for c in data["claims"] if c["attributed"]]
+    assert speakers[0]["label"] is None and speakers[0]["resolution"]["method"] == "unresolved"
+    assert speakers[0]["mention"]["text"] == "He"
+    assert speakers[1]["resolution"]["method"] == "name" and 0 < speakers[1]["resolution"]["confidence"] <= 1
+    assert validate(dataset_graph(extraction_to_dataset(extraction))).conforms
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Иван Петров заявил, что переговоры продолжатся. Петров сказал, что всё хорошо.",
+        "WASHINGTON (AP) — THE MAYOR SAID THE BRIDGE WOULD REOPEN. HE SAID TOLLS WOULD STAY.",
+        "No dateline, no title and no speaker here at all, just words.",
+        " ".join(["He said it would rain, and she said it would not."] * 150),
+    ],
+)
+def test_bad_input_never_crashes_nor_makes_garbage_agents(extractor, text):
+    extraction = extract(extractor, text)
+    for agent in extraction.agents:
+        assert garbage_reason(agent.label, agent.kind) is None, agent.label
+    assert validate(dataset_graph(extraction_to_dataset(extraction))).conforms
+
+
+def test_names_normalise_to_one_key_and_one_search_form():
+    assert slug("Mr.\u00a0José Núñez’s") == slug("jose nunez") == "jose-nunez"
+    assert search_key("The Israeli  Military") == search_key("israeli military")
+    assert slug("Иван Петров") == "иван-петров"
