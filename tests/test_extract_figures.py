@@ -11,6 +11,8 @@ from cpkg.extract.dateline import find_dateline, find_title
 from cpkg.extract.nlp import load_pipeline
 from cpkg.extract.quantities import quantities_in
 from cpkg.graph import dataset_graph, extraction_to_dataset
+from cpkg.queries import run_named
+from cpkg.store import open_store
 from cpkg.validate import validate
 from rdflib import Namespace
 from rdflib.namespace import SDO
@@ -112,3 +114,17 @@ def test_could_not_verify_it_covers_only_the_claim_before(extractor):
         "Reuters could not independently verify it."
     )
     assert marked(extractor, text) == {"it destroyed three launchers": None, "12 fighters were killed": "m1"}
+
+
+def test_figures_disagree_only_in_the_same_unit_and_speaker_search_ignores_case_and_accents(extractor):
+    text = (
+        "The ministry said 300 people were killed in the floods. Rescuers said 200 people were killed. "
+        "The ministry said the repairs would cost $300 million. Rescuers said the repairs would cost 200 million euros."
+    )
+    extraction = extractor.extract(article_from_text(text, id="floods", published="2024-03-07"))
+    store = open_store(memory=True)
+    store.replace_article(extraction.article.id, extraction_to_dataset(extraction), extraction.article.content_hash)
+    rows = run_named(store, "disagreeing_figures", {}).records()
+    assert [(row["value1"], row["value2"]) for row in rows] == [(200, 300)]
+    by_name = run_named(store, "claims_by_speaker", {"speaker": "  THE Ministry "}).records()
+    assert {row["speakerLabel"] for row in by_name} == {"ministry"}
