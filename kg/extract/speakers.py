@@ -711,12 +711,24 @@ class SpeakerResolver:
         self.author = author
 
     # -- choosing among candidates ---------------------------------------------------------------
-    def _salience(self, entity: _Entity, before: int, sentence: int, window: int, quoted: bool = True) -> float:
+    def _salience(
+        self,
+        entity: _Entity,
+        before: int,
+        sentence: int,
+        window: int,
+        quoted: bool = True,
+        factor: float = QUOTED_FACTOR,
+    ) -> float:
+        """Mentions before ``before``, fading by sentence; a quoted one weighs ``factor`` in the pronoun's
+        own sentence and ``QUOTED_FACTOR`` before it, for a pronoun outside quotes."""
         total = 0.0
         for mention in entity.notes:
             if mention.token < before and 0 <= sentence - mention.sentence <= window:
                 weight = mention.weight * SENTENCE_DECAY ** (sentence - mention.sentence)
-                total += weight * QUOTED_FACTOR if mention.quoted and not quoted else weight
+                if mention.quoted and not quoted:
+                    weight *= factor if mention.sentence == sentence else QUOTED_FACTOR
+                total += weight
         return total
 
     def _choose_person(self, people: list[_Entity], before: int) -> _Entity:
@@ -748,9 +760,12 @@ class SpeakerResolver:
         owner in "Obama's strategist" is not the strategist) and a confidence from its margin."""
         sentence = self._sentence(token)
         quoted = self._in_quote(token)
+        # "'... Obama had will.i.am ...,' he said": who says a quotation is not someone it names.
+        says = not quoted and token.dep_ in ("nsubj", "nsubjpass") and token.head.lemma_.lower() in SPEECH_VERBS
+        factor = 0.0 if says else QUOTED_FACTOR
         scored = []
         for entity in fits:
-            weight = self._salience(entity, token.i if before is None else before, sentence, window, quoted)
+            weight = self._salience(entity, token.i if before is None else before, sentence, window, quoted, factor)
             weight *= (factors or {}).get(entity.kind, 1.0)
             if weight <= 0:
                 continue
@@ -1023,8 +1038,15 @@ class SpeakerResolver:
             kinds, factors = ("group", "organization", "country"), {"organization": 0.4, "country": 0.4}
         else:
             return None
-        # An unnamed source is a "she" only if described as a person ("the woman", "my mother").
-        fits = [e for e in self.entities if e.kind in kinds and (e.kind != "anonymous" or e.head in PERSON_NOUNS)]
+        # An unnamed source is a "she" only if described as a person ("the woman", "my mother"); the
+        # writer of an opinion piece is "I" outside quotations, never "she".
+        fits = [
+            e
+            for e in self.entities
+            if e.kind in kinds
+            and (e.kind != "anonymous" or e.head in PERSON_NOUNS)
+            and (quoted or e is not self.author)
+        ]
         gender = PRONOUN_GENDER.get(word)
         found = self._ranked(token, fits, PRONOUN_WINDOW, gender, factors=factors)
         if found is None and gender is not None:
