@@ -48,7 +48,9 @@ def _metadata(args: argparse.Namespace) -> dict[str, Any]:
 def run(args: argparse.Namespace) -> int:
     if args.format == "jsonl":
         return _run_batch(args)
-    items = list(read_inputs(plan_inputs(args.paths), input_options(args, _metadata(args))))
+    items = (
+        list(read_inputs(plan_inputs(args.paths), input_options(args, _metadata(args)))) if len(args.paths) == 1 else []
+    )
     if len(items) != 1:
         raise InputError(f"--format {args.format} prints one article; use --format jsonl for several articles")
     if isinstance(items[0], InputFailure):
