@@ -97,7 +97,7 @@ def test_extract_jsonl_reads_folders_and_reports_a_bad_file_without_stopping(
     folder = tmp_path / "news"
     folder.mkdir()
     (folder / "a.txt").write_text(SEED.read_text(encoding="utf-8"), encoding="utf-8")
-    (folder / "b.txt").write_bytes(b"\xff\xfe\x00\x01binary")
+    (folder / "b.txt").write_bytes(b"\x00\x01\x02binary\x00\xff")
     (folder / "c.txt").write_text("The mayor said the bridge would reopen on Monday.\n", encoding="utf-8")
     code = main(["extract", str(folder), "--format", "jsonl", "--quiet", "--pipeline", "attributions=rules"])
     lines = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
