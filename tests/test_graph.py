@@ -145,3 +145,27 @@ def test_ontology_terms_have_label_and_comment():
             assert onto.value(term, RDFS.label) is not None, term
             assert onto.value(term, RDFS.comment) is not None, term
     assert used <= declared, used - declared
+
+
+def test_every_term_of_ours_an_extraction_uses_is_defined():
+    """Predicates, classes and concepts in the cpkg namespace, from a real extraction with resolved,
+    continued and unresolved speakers, a range and a dateline agency, and the store catalog's terms."""
+    from cpkg.articles import article_from_text
+    from cpkg.extract import build_extractor
+    from cpkg.ontology import ONTOLOGY_DIR
+    from cpkg.store.layout import ARTICLE_GRAPH, ARTICLE_ID
+    from rdflib import OWL, Graph
+
+    text = (
+        "LONDON, March 3 (Reuters) - “The port will reopen,” Olivia Brandt said. A report by the Audit Office "
+        "said between 20 and 30 ships waited.\n\n“Costs rose 8.5 per cent.”\n\nHe said the plan was sound."
+    )
+    extraction = build_extractor().extract(article_from_text(text, published="2024-03-07"))
+    graph = dataset_graph(extraction_to_dataset(extraction, generated_at=WHEN))
+    terms = {t for triple in graph for t in triple if isinstance(t, URIRef) and str(t).startswith(str(CP))}
+    terms |= {URIRef(ARTICLE_ID), URIRef(ARTICLE_GRAPH)}
+    onto = Graph().parse(ONTOLOGY_DIR / "cpkg.ttl")
+    kinds = (OWL.Class, OWL.ObjectProperty, OWL.DatatypeProperty, SKOS.Concept, SKOS.ConceptScheme)
+    declared = {term for kind in kinds for term in onto.subjects(RDF.type, kind)}
+    assert terms <= declared, terms - declared
+    assert {CP.ByContinuation, CP.Unresolved, CP.Range} <= terms

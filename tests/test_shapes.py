@@ -156,3 +156,11 @@ def test_report_is_readable(seed_graph: Graph) -> None:
     graph.set((QUOTE, OA.exact, Literal("wrong words")))
     text = validate(graph).readable()
     assert "SpanExactTextShape" in text and "wrong words" in text and "81..172" in text
+
+
+def test_the_graph_conforms_when_read_back_and_checked_on_its_own(seed_graph: Graph) -> None:
+    """The datatypes the graph emits (offsets, values, confidences) are the ones the shapes accept,
+    also after a round trip through N-Triples, checked by the reference engine alone."""
+    read_back = Graph().parse(data=seed_graph.serialize(format="nt"), format="nt")
+    result = validate(read_back, engine="pyshacl")
+    assert result.conforms, result.readable()

@@ -17,14 +17,21 @@ from spacy.tokens import Span as SpacySpan
 
 OPENING_QUOTES = ("“", '"', "‘", "«")
 CLOSING_QUOTES = frozenset({"”", '"', "’", "»", "'"})
-# Confidence by paragraphs between the quotation and its speaker (0: the same paragraph).
-CONFIDENCE_BY_DISTANCE = (0.75, 0.7, 0.55)
+# Confidence by paragraphs between the quotation and its speaker (0: the same paragraph, 1: the next).
+CONFIDENCE_BY_DISTANCE = (0.75, 0.7)
 MIN_WORDS = 3
 
 
-def _paragraph_opens_a_quote(sentence: Sentence, parsed: ParsedArticle) -> bool:
-    first = next(s for s in parsed.sentences if s.paragraph == sentence.paragraph)
-    return first.span.text.lstrip().startswith(OPENING_QUOTES)
+def _paragraph_is_a_quote(sentence: Sentence, parsed: ParsedArticle) -> bool:
+    """The whole paragraph is one quotation: it opens with a quotation mark and closes with one."""
+    same = [s for s in parsed.sentences if s.paragraph == sentence.paragraph]
+    return same[0].span.text.lstrip().startswith(OPENING_QUOTES) and same[-1].span.text.rstrip()[-1:] in CLOSING_QUOTES
+
+
+def _quoted_directly(claim: Claim, text: str) -> bool:
+    """The speaker was quoted in their own words (the claim is a quotation), not paraphrased."""
+    before = text[max(0, claim.content.start - 2) : claim.content.start + 1]
+    return any(mark in before for mark in OPENING_QUOTES)
 
 
 def _inside_quote(sentence: Sentence, parsed: ParsedArticle) -> bool:
@@ -42,12 +49,15 @@ def continuation_claim(
     figures: Callable[[SpacySpan, str], tuple[Quantity, ...]],
 ) -> Claim | None:
     """The claim a cue-less quotation sentence makes for the speaker quoted last, or None."""
-    if sentence.headline or not attributed or not _paragraph_opens_a_quote(sentence, parsed):
+    if sentence.headline or not attributed or not _paragraph_is_a_quote(sentence, parsed):
         return None
     if not _inside_quote(sentence, parsed):
         return None
     previous = attributed[-1]
     if previous.speaker is None or previous.content.start >= sentence.span.start_char:
+        return None
+    continuing = previous.resolution is not None and previous.resolution.method == "continuation"
+    if not continuing and not _quoted_directly(previous, parsed.text):
         return None
     source = parsed.sentence_at(previous.content.start)
     distance = sentence.paragraph - (source.paragraph if source is not None else sentence.paragraph)

@@ -8,6 +8,7 @@ holds RDF.
 
 from __future__ import annotations
 
+import re
 from bisect import bisect_right
 from dataclasses import dataclass, field
 
@@ -45,11 +46,17 @@ class ParsedArticle:
         return self.sentences[position] if position >= 0 else None
 
 
+_BLANK_LINE = re.compile(r"\n[ \t]*\n")
+
+
 def _paragraphs(doc: Doc, sentences: list[SpacySpan]) -> list[int]:
     numbers, current = [], 0
     text = doc_text(doc)
     for i, sentence in enumerate(sentences):
-        if i and "\n\n" in text[sentences[i - 1].end_char - 1 : sentence.start_char + 1]:
+        # A sentence span may end with the blank line after it: look from its last word on.
+        previous = sentences[i - 1] if i else None
+        last_word = previous.start_char + len(previous.text.rstrip()) if previous is not None else 0
+        if previous is not None and _BLANK_LINE.search(text, last_word, sentence.start_char + 1):
             current += 1
         numbers.append(current)
     return numbers
