@@ -86,7 +86,9 @@ class NamedQuery:
                 elif param.kind == "agent":
                     # One speaker search everywhere: the name in the search form every agent carries
                     # (cpkg:searchName), so case, accents, titles and "the" do not matter.
-                    subs[param.name + "Key"] = ox.Literal(search_key(value))
+                    # A value with nothing to search ("<", "?") stays as given: it must name no
+                    # one, never become "" (any speaker).
+                    subs[param.name + "Key"] = ox.Literal(search_key(value) or value)
                 else:
                     subs[param.name + "Key"] = ox.Literal(value.strip())
         return subs
