@@ -48,6 +48,7 @@ def not_xml(body: bytes) -> int | None:
     match = _NOT_XML.search(body)
     return None if match is None else ord(match.group().decode("utf-8"))
 
+
 Row = Sequence[object | None]
 
 
