@@ -275,3 +275,16 @@ def test_cli_export_writes_files(tmp_path, capsys):
                  "--store", str(store_dir)]) == 0
     data = json.loads(capsys.readouterr().out)
     assert {n["data"]["type"] for n in data["elements"]["nodes"]} >= {"claim", "person", "organization"}
+
+
+@pytest.mark.parametrize("fmt", ["graphml", "gexf"])
+def test_xml_exports_stay_well_formed_with_control_characters(fmt):
+    """Stores made before input refused control characters may hold them: the XML writers
+    replace each with U+FFFD instead of writing XML 1.0 cannot parse."""
+    graph = nx.MultiDiGraph(name="cpkg claims")
+    graph.add_node("a\x01", label="bell\x07 and form feed\x0c", type="claim")
+    graph.add_node("b", label="fine", type="claim")
+    graph.add_edge("a\x01", "b", key="said", label="said\x1f")
+    root = ET.fromstring(export.write(graph, fmt))
+    text = ET.tostring(root, encoding="unicode")
+    assert "bell\ufffd and form feed\ufffd" in text and "\x07" not in text
