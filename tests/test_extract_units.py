@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
-from cpkg.articles import article_from_text, decode_article_bytes, load_article
+from cpkg.articles import article_from_text, decode_article_bytes, has_visible_text, load_article
 from cpkg.errors import InputError
 from cpkg.extract import Extractor, build_extractor
 from cpkg.extract.certainty import is_verification_marker
@@ -183,9 +183,14 @@ def test_sidecar_metadata_and_overrides(tmp_path):
         load_article(path)
 
 
+# Articles must have a visible character and no control characters but tab and line breaks
+# (both refused at input); everything else Unicode offers is fair game.
+CONTROL_CHARACTERS = "".join(chr(c) for c in range(32) if chr(c) not in "\t\n\r")
 hostile_text = st.text(
-    alphabet=st.characters(blacklist_categories=("Cs",), blacklist_characters="\x00"), min_size=1, max_size=400
-).filter(lambda t: t.strip())
+    alphabet=st.characters(blacklist_categories=("Cs",), blacklist_characters=CONTROL_CHARACTERS),
+    min_size=1,
+    max_size=400,
+).filter(has_visible_text)
 news_like = (
     st.lists(
         st.sampled_from(
@@ -208,7 +213,7 @@ news_like = (
         max_size=30,
     )
     .map(" ".join)
-    .filter(lambda t: t.strip())
+    .filter(has_visible_text)
 )
 
 
@@ -220,7 +225,7 @@ no_punctuation = (
         st.sampled_from(["officials", "said", "he", "the", "army", "told", "9,000", "\n"]), min_size=1, max_size=200
     )
     .map(" ".join)
-    .filter(lambda t: t.strip())
+    .filter(has_visible_text)
 )
 
 
