@@ -263,9 +263,15 @@ def export(model: Tagger, depth: int, directory: Path, quantise: bool) -> Path:
     return target
 
 
-def runtime_config(args: argparse.Namespace, depth: int) -> dict[str, Any]:
+def runtime_config(args: argparse.Namespace, name: str, depth: int) -> dict[str, Any]:
     """What the runtime needs besides the weights (``cpkg.extract.learned``)."""
-    return {"labels": list(LABELS), "layers": depth, "window": args.window, "overlap": args.overlap}
+    return {
+        "name": f"cpkg-attribution-minilm-{name}",
+        "labels": list(LABELS),
+        "layers": depth,
+        "window": args.window,
+        "overlap": args.overlap,
+    }
 
 
 def git_commit() -> str:
@@ -413,7 +419,7 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
             directory = candidates / name
             export(model, depth, directory, quantise)
             shutil.copy(encoder_dir / "tokenizer.json", directory / "tokenizer.json")
-            (directory / "config.json").write_text(json.dumps(runtime_config(args, depth), indent=1) + "\n")
+            (directory / "config.json").write_text(json.dumps(runtime_config(args, name, depth), indent=1) + "\n")
             report = evaluate_directory(directory, args.data / "dev", limit=dev_limit)
             results[name] = report
             print(f"dev {name}: {json.dumps(report['summary'])}", flush=True)

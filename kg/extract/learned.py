@@ -22,7 +22,7 @@ from typing import Any, Protocol
 import numpy as np
 import onnxruntime
 from cpkg.errors import InputError
-from cpkg.extract.learned_decode import LABELS, spans_from_tags, text_blocks, tokenize, viterbi, windows
+from cpkg.extract.learned_decode import LABELS, TaggedSpan, spans_from_tags, text_blocks, tokenize, viterbi, windows
 from cpkg.extract.learned_link import link
 from numpy.typing import NDArray
 from tokenizers import Tokenizer
@@ -84,6 +84,8 @@ class AttributionTagger:
         self.config = config
         self.window = int(config.get("window", DEFAULT_WINDOW))
         self.overlap = int(config.get("overlap", DEFAULT_OVERLAP))
+        # per-tag log-probability offsets chosen on dev (tools/tune_attribution_decoding.py)
+        self.label_bias = np.asarray(config.get("label_bias", [0.0] * len(LABELS)), dtype=np.float32)
 
     @classmethod
     def load(cls, directory: Path | None = None) -> AttributionTagger:
@@ -135,11 +137,17 @@ class AttributionTagger:
                 log_probs[w.own_start : w.own_end] = kept - np.log(np.exp(kept).sum(axis=1, keepdims=True))
         return log_probs, tokens.starts, tokens.ends
 
-    def _tagged_spans(self, text: str) -> list[Any]:
+    def _tagged_spans(self, text: str) -> list[TaggedSpan]:
         log_probs, starts, ends = self.tag_probabilities(text)
+        return self.decode(log_probs, starts, ends)
+
+    def decode(
+        self, log_probs: NDArray[np.float32], starts: NDArray[np.int64], ends: NDArray[np.int64]
+    ) -> list[TaggedSpan]:
+        """Spans of the best valid tag sequence (after the configured per-tag offsets)."""
         if not len(log_probs):
             return []
-        tags = viterbi(log_probs)
+        tags = viterbi(log_probs + self.label_bias)
         probs = np.exp(log_probs[np.arange(len(tags)), tags])
         return spans_from_tags(tags.tolist(), starts.tolist(), ends.tolist(), probs.tolist())
 
