@@ -1,4 +1,4 @@
-"""The FastAPI application: SPARQL endpoint, Graph Store read, REST API, query page."""
+"""The FastAPI application: SPARQL endpoint, Graph Store read, REST API, web page, query page."""
 
 from __future__ import annotations
 
@@ -7,23 +7,19 @@ from contextlib import asynccontextmanager
 from typing import Any
 
 from cpkg import __version__
-from cpkg.api import sparql
-from cpkg.api.backend import Backend
+from cpkg.api import errors, rest, sparql, web
+from cpkg.api.backend import Backend, BackendDep
 from cpkg.api.middleware import BodyLimitMiddleware, SecurityHeadersMiddleware
 from cpkg.api.settings import Settings
-from cpkg.ontology import QUERIES_DIR
+from cpkg.queries import named_queries
+from cpkg.store import Store
 from cpkg.web import STATIC_DIR
-from fastapi import FastAPI, Request
+from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 from fastapi.staticfiles import StaticFiles
 
 
-def named_queries() -> list[dict[str, str]]:
-    """The named SPARQL queries of ontology/queries/*.rq, for the query page and clients."""
-    return [{"name": path.stem, "query": path.read_text(encoding="utf-8")} for path in sorted(QUERIES_DIR.glob("*.rq"))]
-
-
-def create_app(settings: Settings | None = None, store: Any = None) -> FastAPI:
+def create_app(settings: Settings | None = None, store: Store | None = None) -> FastAPI:
     """Build the app. `store`: an already opened kg store (else opened from settings.store)."""
     settings = settings or Settings.from_env()
     backend = Backend(settings, store)
@@ -47,31 +43,25 @@ def create_app(settings: Settings | None = None, store: Any = None) -> FastAPI:
     )
     app.state.backend = backend
     app.state.settings = settings
+    errors.install(app)
     app.include_router(sparql.router)
-    try:
-        from cpkg.api import rest
-    except ImportError:  # the REST layer needs cpkg.pipeline / cpkg.queries
-        rest = None  # type: ignore[assignment]
-    if rest is not None:
-        app.include_router(rest.router)
-    from cpkg.api import web  # the fact-checker's web page (/, /articles, /speakers, /graph) and /export
-
+    app.include_router(rest.router)
     app.include_router(web.router)
 
     @app.get("/health", tags=["Service"])
-    async def health(request: Request) -> dict[str, Any]:
+    async def health(backend: BackendDep) -> dict[str, Any]:
         """Liveness and the limits in force."""
-        pool = backend.pool
+        lane = backend.lane
         return {
             "status": "ok",
             "version": __version__,
-            "store": "memory" if backend.path is None else "disk",
+            "store": backend.kind,
             "writes": bool(settings.admin_token),
-            "workers": pool.size,
-            "busy_workers": pool.busy,
-            "reserve_workers": pool.reserve,
-            "workers_killed_on_timeout": pool.killed,
-            "workers_killed_for_memory": pool.killed_for_memory,
+            "workers": lane.size,
+            "busy_workers": lane.busy,
+            "reserve_workers": lane.reserve,
+            "workers_killed_on_timeout": lane.killed,
+            "workers_killed_for_memory": lane.killed_for_memory,
             "query_timeout": settings.query_timeout,
             "row_limit": settings.row_limit,
             "max_body": settings.max_body,
@@ -80,8 +70,9 @@ def create_app(settings: Settings | None = None, store: Any = None) -> FastAPI:
 
     @app.get("/queries", tags=["Service"])
     async def queries() -> list[dict[str, str]]:
-        """The named provenance queries (ontology/queries/*.rq); run one at /queries/NAME."""
-        return named_queries()
+        """The named provenance queries (ontology/queries/*.rq, with the prefixes they use); run
+        one at /queries/NAME. The query page opens each as a tab."""
+        return [{"name": query.name, "query": query.sparql} for query in named_queries().values()]
 
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     if settings.cors_origins:
@@ -92,5 +83,6 @@ def create_app(settings: Settings | None = None, store: Any = None) -> FastAPI:
             allow_headers=["Authorization", "Content-Type", "Accept"],
         )
     app.add_middleware(SecurityHeadersMiddleware)
+    # Starlette's RequestBodyLimitMiddleware answers a fixed "Content Too Large"; ours names the limit.
     app.add_middleware(BodyLimitMiddleware, limit=settings.max_body)
     return app

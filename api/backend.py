@@ -1,108 +1,43 @@
-"""The server's hold on the store: the live pyoxigraph store (writes, in this process), the
-snapshots and query workers (reads), and the write lock."""
+"""The server's hold on the store: the kg store, which the server writes through (in this process,
+under the write lock), and the lane its reads run in: query workers over read-only snapshots for
+the embedded store on disk, threads for an in-memory store or a SPARQL server (which does the work
+itself). Routes get it by dependency injection (``BackendDep``)."""
 
 from __future__ import annotations
 
 import asyncio
 import hmac
 import logging
-from pathlib import Path
-from typing import Any
+from collections.abc import Callable
+from typing import Annotated, Any, TypeVar
 
-import pyoxigraph as ox
+from cpkg.api.errors import Forbidden
 from cpkg.api.settings import Settings
-from cpkg.api.worker import Job, QueryJob, QueryPool, QueryReply, QueryTimeout, Snapshots, StreamedReply, run_job
-from cpkg.errors import CpkgError
+from cpkg.api.worker import CallJob, Job, Lane, QueryJob, QueryPool, QueryReply, Snapshots, StreamedReply, ThreadLane
+from cpkg.store import Store, open_store
+from cpkg.store.oxigraph import OxigraphStore
+from fastapi import Depends, Request
 
 log = logging.getLogger("cpkg.serve")
-
-
-def raw_store(store: Any) -> ox.Store:
-    """The pyoxigraph store inside whatever `cpkg.store.open_store` returned."""
-    if isinstance(store, ox.Store):
-        return store
-    for name in ("store", "oxigraph", "_store", "ox", "raw"):
-        inner = getattr(store, name, None)
-        if isinstance(inner, ox.Store):
-            return inner
-    raise TypeError(f"cannot find the pyoxigraph Store inside {type(store).__name__}")
-
-
-def open_kg_store(path: str | None) -> Any:
-    """Open the store through cpkg.store when it is there, else pyoxigraph directly."""
-    try:
-        from cpkg.store import open_store
-    except ImportError:
-        return ox.Store(path) if path else ox.Store()
-    return open_store(path) if path else open_store(memory=True)
-
-
-class InlinePool:
-    """Fallback for an in-memory store, which worker processes cannot see: queries run in a
-    thread of this process. The timeout answers the client but cannot stop the query, so the
-    server refuses to serve an in-memory store except in tests."""
-
-    def __init__(self, kg_store: Any, size: int) -> None:
-        self.kg_store = kg_store
-        self.size = size
-        self.reserve = 0
-        self._slots = asyncio.Semaphore(size)
-        self.killed = 0
-        self.killed_for_memory = 0
-        self.busy = 0
-
-    async def start(self) -> None:
-        return None
-
-    async def run(self, job: Job, timeout: float) -> QueryReply:
-        async with self._slots:
-            self.busy += 1
-            try:
-                reply = await asyncio.wait_for(asyncio.to_thread(self._collect, job), timeout)
-            except TimeoutError:
-                raise QueryTimeout(timeout, reserve=False) from None
-            finally:
-                self.busy -= 1
-        return reply
-
-    def _collect(self, job: Job) -> QueryReply:
-        reply = run_job(self.kg_store, job)
-        if reply.chunks is not None:
-            reply.body, reply.chunks = b"".join(reply.chunks), None
-        return reply
-
-    async def stream(self, job: Job, timeout: float) -> StreamedReply:
-        reply = await self.run(job, timeout)
-
-        async def chunks() -> Any:
-            yield reply.body
-
-        return StreamedReply(reply.status, reply.media, reply.headers, chunks())  # type: ignore[arg-type]
-
-    async def close(self) -> None:
-        return None
+_Answer = TypeVar("_Answer")
 
 
 class Backend:
-    def __init__(self, settings: Settings, store: Any = None) -> None:
+    def __init__(self, settings: Settings, store: Store | None = None) -> None:
         self.settings = settings
         self._owns_store = store is None
-        if store is None and settings.store and settings.store.startswith(("http://", "https://")):
-            raise CpkgError("cpkg serve needs the embedded store (a directory), not a remote SPARQL store")
-        self.kg_store = store if store is not None else open_kg_store(settings.store)
-        try:
-            self.store = raw_store(self.kg_store)
-        except TypeError as error:
-            raise CpkgError(f"cpkg serve needs the embedded Oxigraph store: {error}") from None
         if store is None:
-            self.path = Path(settings.store) if settings.store else None
-        else:
-            given = getattr(store, "path", None)
-            self.path = Path(given) if given else None
+            store = (
+                open_store(settings.store, timeout=settings.query_timeout)
+                if settings.store
+                else open_store(memory=True)
+            )
+        self.store = store
         self.snapshots: Snapshots | None = None
-        if self.path is not None:
-            self.snapshots = Snapshots(self.store, self.path)
-            self.pool: QueryPool | InlinePool = QueryPool(
+        # Query workers read checkpoints of an embedded store on disk; nothing else can be checkpointed.
+        if isinstance(store, OxigraphStore) and store.path is not None and not store.read_only:
+            self.snapshots = Snapshots(store, store.path)
+            self.lane: Lane = QueryPool(
                 settings.max_concurrent_queries,
                 self.snapshots,
                 settings.queue_wait,
@@ -111,21 +46,27 @@ class Backend:
                 memory_limit=settings.query_memory_mb << 20,
             )
         else:
-            self.pool = InlinePool(self.kg_store, settings.max_concurrent_queries)
+            self.lane = ThreadLane(store, settings.max_concurrent_queries, settings.queue_wait)
         self.write_lock = asyncio.Lock()
+
+    @property
+    def kind(self) -> str:
+        """``disk``, ``memory`` or ``remote`` (a SPARQL server)."""
+        if self.snapshots is not None:
+            return "disk"
+        return "memory" if isinstance(self.store, OxigraphStore) else "remote"
 
     async def start(self) -> None:
         if not self.settings.admin_token:
             log.warning("writes are off: CPKG_ADMIN_TOKEN is not set, so every HTTP write answers 403")
-        await self.pool.start()
+        await self.lane.start()
 
     async def close(self) -> None:
-        await self.pool.close()
+        await self.lane.close()
         if self.snapshots is not None:
             self.snapshots.close()
-        close = getattr(self.kg_store, "close", None)
-        if self._owns_store and callable(close):
-            close()
+        if self._owns_store:
+            self.store.close()
 
     def changed(self) -> None:
         """Every write path calls this once its write is durable."""
@@ -137,25 +78,27 @@ class Backend:
         return min(timeout, limit) if timeout else limit
 
     async def query(self, job: Job, timeout: float | None = None) -> QueryReply:
-        """Run a job in a worker (the timeout, the memory limit and the concurrency cap apply)."""
+        """Run a job in the lane (the timeout, the memory limit and the concurrency cap apply)."""
         if isinstance(job, QueryJob) and (job.row_limit <= 0 or job.row_limit > self.settings.row_limit):
             job.row_limit = self.settings.row_limit
-        return await self.pool.run(job, self._timeout(timeout))
+        return await self.lane.run(job, self._timeout(timeout))
 
     async def stream(self, job: Job, timeout: float | None = None) -> StreamedReply:
         """Like `query`, with the body sent on as the worker produces it."""
-        return await self.pool.stream(job, self._timeout(timeout))
+        return await self.lane.stream(job, self._timeout(timeout))
+
+    async def call(self, function: Callable[..., _Answer], *args: Any, small: bool = True) -> _Answer:
+        """``function(store, *args)`` of the query service, in the lane; ``small``: it may run on a
+        reserve worker (a REST read), not whole-store work."""
+        answer: _Answer = await self.lane.call(CallJob(function, args, small), self._timeout(None))
+        return answer
 
     async def update(self, text: str, base_iri: str | None) -> None:
-        """Run a SPARQL Update on the live store (raises SyntaxError on a bad update)."""
-        async with self.write_lock:
-            try:
-                await asyncio.to_thread(self.store.update, text, base_iri=base_iri)
-            finally:
-                self.changed()
+        """Run a SPARQL Update on the store, under the write lock."""
+        await self.write(self.store.update, text, base_iri=base_iri)
 
-    async def write(self, func: Any, *args: Any, **kwargs: Any) -> Any:
-        """Run a blocking write (ingest, delete) under the write lock, then refresh snapshots."""
+    async def write(self, func: Callable[..., _Answer], *args: Any, **kwargs: Any) -> _Answer:
+        """Run a blocking write (ingest, delete, update) under the write lock, then refresh snapshots."""
         async with self.write_lock:
             try:
                 return await asyncio.to_thread(func, *args, **kwargs)
@@ -171,3 +114,29 @@ class Backend:
         if scheme.lower() != "bearer":
             return False
         return hmac.compare_digest(token.strip().encode(), expected.encode())
+
+    def check_token(self, authorization: str | None) -> None:
+        """Forbidden unless writes are on and the header carries the admin token."""
+        if not self.settings.admin_token:
+            raise Forbidden("writes are disabled: the server has no admin token configured")
+        if not self.token_ok(authorization):
+            raise Forbidden(
+                "writes need the admin token: Authorization: Bearer <token>",
+                {"WWW-Authenticate": 'Bearer realm="cpkg"'},
+            )
+
+
+def get_backend(request: Request) -> Backend:
+    backend: Backend = request.app.state.backend
+    return backend
+
+
+BackendDep = Annotated[Backend, Depends(get_backend)]
+
+
+def require_admin(request: Request, backend: BackendDep) -> None:
+    """A route dependency: the admin token, or 403."""
+    backend.check_token(request.headers.get("authorization"))
+
+
+Admin = Depends(require_admin)

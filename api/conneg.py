@@ -7,24 +7,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from cpkg.formats import RDF_SYNTAXES, RESULT_FORMATS, offered
+
 # (media type, short format names) for each result family; the first is the default.
-RESULT_TYPES: tuple[tuple[str, tuple[str, ...]], ...] = (
-    ("application/sparql-results+json", ("json", "srj")),
-    ("application/sparql-results+xml", ("xml", "srx")),
-    ("text/csv", ("csv",)),
-    ("text/tab-separated-values", ("tsv",)),
-    ("application/json", ()),
-    ("application/xml", ()),
-)
-RDF_TYPES: tuple[tuple[str, tuple[str, ...]], ...] = (
-    ("text/turtle", ("turtle", "ttl")),
-    ("application/n-triples", ("ntriples", "nt", "n-triples")),
-    ("application/n-quads", ("nquads", "nq", "n-quads")),
-    ("application/trig", ("trig",)),
-    ("application/ld+json", ("jsonld", "json-ld")),
-    ("application/rdf+xml", ("rdfxml", "rdf", "xml")),
-    ("text/plain", ()),  # N-Triples, for browsers and curl
-)
+RESULT_TYPES = offered(RESULT_FORMATS)
+RDF_TYPES = offered(RDF_SYNTAXES)
 
 
 @dataclass(frozen=True)

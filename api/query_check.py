@@ -17,7 +17,8 @@ from functools import lru_cache
 from typing import Any
 
 from cpkg.errors import QueryError
-from pyparsing import ParseBaseException, ParseResults
+from cpkg.sparql_text import parse
+from pyparsing import ParseResults
 from rdflib.plugins.sparql.parser import parseQuery, parseUpdate
 from rdflib.plugins.sparql.parserutils import CompValue
 
@@ -46,16 +47,6 @@ def _nodes(tree: Any) -> Iterator[CompValue]:
             stack.extend(node)
 
 
-def _parse(parser: Any, text: str, what: str) -> Any:
-    try:
-        return parser(text)
-    except ParseBaseException as error:
-        found = f", found {error.line[error.col - 1 : error.col + 19]!r}" if error.line else ""
-        raise QueryError(f"SPARQL {what} syntax error at {error.lineno}:{error.col}: {error.msg}{found}") from None
-    except RecursionError:
-        raise QueryError(f"SPARQL {what} is nested too deeply to check") from None
-
-
 def _refuse_service(tree: Any) -> list[CompValue]:
     nodes = list(_nodes(tree))
     if any(node.name == "ServiceGraphPattern" for node in nodes):
@@ -79,10 +70,10 @@ def _checked(text: str) -> QueryShape:
 
 
 def _check(text: str) -> QueryShape:
-    nodes = _refuse_service(_parse(parseQuery, text, "query"))
+    nodes = _refuse_service(parse(parseQuery, text, "query"))
     return QueryShape(has_dataset=any(node.name == "DatasetClause" for node in nodes))
 
 
 def check_update(text: str) -> None:
     """Parse a SPARQL Update; refuse SERVICE in any of its operations."""
-    _refuse_service(_parse(parseUpdate, text, "update"))
+    _refuse_service(parse(parseUpdate, text, "update"))

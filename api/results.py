@@ -21,23 +21,12 @@ from json.encoder import encode_basestring as _enc  # type: ignore[attr-defined]
 from xml.sax.saxutils import escape, quoteattr
 
 import pyoxigraph as ox
-from cpkg.queries import term_to_json
+from cpkg.formats import RDF_SYNTAXES, RESULT_FORMATS, Format, by_media_type
+from cpkg.namespaces import XSD
 
-XSD_STRING = "http://www.w3.org/2001/XMLSchema#string"
-RDF_LANG_STRING = "http://www.w3.org/1999/02/22-rdf-syntax-ns#langString"
-RDF_DIR_LANG_STRING = "http://www.w3.org/1999/02/22-rdf-syntax-ns#dirLangString"
+XSD_STRING = str(XSD.string)
 
-RDF_FORMATS: dict[str, ox.RdfFormat] = {
-    "text/turtle": ox.RdfFormat.TURTLE,
-    "application/n-triples": ox.RdfFormat.N_TRIPLES,
-    "text/plain": ox.RdfFormat.N_TRIPLES,
-    "application/n-quads": ox.RdfFormat.N_QUADS,
-    "application/trig": ox.RdfFormat.TRIG,
-    "application/ld+json": ox.RdfFormat.JSON_LD,
-    "application/rdf+xml": ox.RdfFormat.RDF_XML,
-}
-QUAD_FORMATS = {"application/n-quads", "application/trig"}
-XML_TYPES = {"application/sparql-results+xml", "application/xml", "application/rdf+xml"}
+XML_TYPES = {media for f in (*RDF_SYNTAXES, *RESULT_FORMATS) if f.xml for media in f.media_types}
 # In UTF-8, C0 controls are single bytes that never occur inside a multi-byte character;
 # U+FFFE and U+FFFF are EF BF BE / EF BF BF.
 _NOT_XML = re.compile(rb"[\x00-\x08\x0b\x0c\x0e-\x1f]|\xef\xbf[\xbe\xbf]")
@@ -50,6 +39,25 @@ def not_xml(body: bytes) -> int | None:
 
 
 Row = Sequence[object | None]
+
+
+def term_to_json(term: object) -> dict[str, object]:
+    """An RDF term in the SPARQL 1.1 Query Results JSON format (RDF-star triples included)."""
+    if isinstance(term, ox.NamedNode):
+        return {"type": "uri", "value": term.value}
+    if isinstance(term, ox.BlankNode):
+        return {"type": "bnode", "value": term.value}
+    if isinstance(term, ox.Literal):
+        data: dict[str, object] = {"type": "literal", "value": term.value}
+        if term.language:
+            data["xml:lang"] = term.language
+        elif term.datatype.value != XSD_STRING:
+            data["datatype"] = term.datatype.value
+        return data
+    if isinstance(term, ox.Triple):
+        parts = {"subject": term.subject, "predicate": term.predicate, "object": term.object}
+        return {"type": "triple", "value": {k: term_to_json(v) for k, v in parts.items()}}
+    raise TypeError(f"unexpected RDF term {term!r}")
 
 
 def term_json_text(term: object) -> str:
@@ -107,8 +115,16 @@ def term_tsv(term: object) -> str:
     return text.replace("\t", "\\t").replace("\n", "\\n").replace("\r", "\\r")
 
 
+def _result_format(media: str) -> Format:
+    found = by_media_type(media, RESULT_FORMATS)
+    if found is None:
+        raise ValueError(f"no serializer for {media}")
+    return found
+
+
 def bindings(variables: list[str], rows: Iterable[Row], media: str) -> bytes:
-    if media in ("application/sparql-results+json", "application/json"):
+    name = _result_format(media).name
+    if name == "json":
         keys = [_enc(v) + ":" for v in variables]
         out_rows = [
             "{" + ",".join(k + term_json_text(t) for k, t in zip(keys, row, strict=True) if t is not None) + "}"
@@ -116,7 +132,7 @@ def bindings(variables: list[str], rows: Iterable[Row], media: str) -> bytes:
         ]
         head = ",".join(_enc(v) for v in variables)
         return ('{"head":{"vars":[' + head + ']},"results":{"bindings":[' + ",".join(out_rows) + "]}}").encode()
-    if media in ("application/sparql-results+xml", "application/xml"):
+    if name == "xml":
         parts = ['<?xml version="1.0"?>\n<sparql xmlns="http://www.w3.org/2005/sparql-results#"><head>']
         parts += [f"<variable name={quoteattr(v)}/>" for v in variables]
         parts.append("</head><results>")
@@ -128,24 +144,23 @@ def bindings(variables: list[str], rows: Iterable[Row], media: str) -> bytes:
             parts.append("</result>")
         parts.append("</results></sparql>\n")
         return "".join(parts).encode()
-    if media == "text/csv":
+    if name == "csv":
         buffer = io.StringIO()
         writer = csv.writer(buffer, lineterminator="\r\n")
         writer.writerow(variables)
         for row in rows:
             writer.writerow([term_csv(t) for t in row])
         return buffer.getvalue().encode()
-    if media == "text/tab-separated-values":
-        lines = ["\t".join(f"?{v}" for v in variables)]
-        lines += ["\t".join(term_tsv(t) for t in row) for row in rows]
-        return ("\n".join(lines) + "\n").encode()
-    raise ValueError(f"no serializer for {media}")
+    lines = ["\t".join(f"?{v}" for v in variables)]  # TSV
+    lines += ["\t".join(term_tsv(t) for t in row) for row in rows]
+    return ("\n".join(lines) + "\n").encode()
 
 
 def boolean(value: bool, media: str) -> bytes:
-    if media in ("application/sparql-results+json", "application/json"):
+    name = _result_format(media).name
+    if name == "json":
         return json.dumps({"head": {}, "boolean": value}).encode()
-    if media in ("application/sparql-results+xml", "application/xml"):
+    if name == "xml":
         return (
             '<?xml version="1.0"?>\n<sparql xmlns="http://www.w3.org/2005/sparql-results#">'
             f"<head/><boolean>{'true' if value else 'false'}</boolean></sparql>\n"
@@ -154,17 +169,15 @@ def boolean(value: bool, media: str) -> bytes:
 
 
 def graph(triples: list[ox.Triple], media: str, prefixes: dict[str, str] | None = None) -> bytes:
-    fmt = RDF_FORMATS[media]
-    if media in QUAD_FORMATS:
-        items: list[ox.Triple] | list[ox.Quad] = [
-            ox.Quad(t.subject, t.predicate, t.object, ox.DefaultGraph()) for t in triples
-        ]
-    else:
-        items = triples
+    """Triples in an RDF syntax; a dataset syntax (TriG, N-Quads) puts them in the default graph."""
+    rdf_format = by_media_type(media)
+    if rdf_format is None:
+        raise ValueError(f"no serializer for {media}")
+    fmt = rdf_format.oxigraph
     kwargs: dict[str, object] = {}
     if prefixes and fmt in (ox.RdfFormat.TURTLE, ox.RdfFormat.TRIG, ox.RdfFormat.RDF_XML):
         kwargs["prefixes"] = prefixes
-    return ox.serialize(items, format=fmt, **kwargs) or b""
+    return ox.serialize(triples, format=fmt, **kwargs) or b""
 
 
 # ---- native SELECT serialization with the row limit -------------------------------------------
@@ -172,11 +185,10 @@ def graph(triples: list[ox.Triple], media: str, prefixes: dict[str, str] | None 
 # CSV stays with `bindings`: pyoxigraph 0.5 leaves commas in triple terms unquoted, and a
 # quoted CSV value may hold line breaks, so its bytes could not settle the count anyway.
 NATIVE_FORMATS: dict[str, ox.QueryResultsFormat] = {
-    "application/sparql-results+json": ox.QueryResultsFormat.JSON,
-    "application/json": ox.QueryResultsFormat.JSON,
-    "application/sparql-results+xml": ox.QueryResultsFormat.XML,
-    "application/xml": ox.QueryResultsFormat.XML,
-    "text/tab-separated-values": ox.QueryResultsFormat.TSV,
+    media: f.oxigraph  # type: ignore[misc]
+    for f in RESULT_FORMATS
+    if f.name != "csv"
+    for media in f.media_types
 }
 
 

@@ -12,10 +12,13 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
+from cpkg import service
+from cpkg.api.backend import BackendDep
 from cpkg.api.worker import ExportJob
+from cpkg.errors import ParameterError
 from cpkg.web import STATIC_DIR
-from fastapi import APIRouter, Query, Request
-from fastapi.responses import FileResponse, JSONResponse, Response, StreamingResponse
+from fastapi import APIRouter, Query
+from fastapi.responses import FileResponse, Response, StreamingResponse
 
 WEB = STATIC_DIR / "web"
 INDEX = WEB / "index.html"
@@ -54,44 +57,15 @@ async def graph_page() -> FileResponse:
     return _page()
 
 
-def _error(status: int, message: str, headers: dict[str, str] | None = None) -> JSONResponse:
-    return JSONResponse({"error": message}, status, headers=headers)
-
-
 @router.get("/web/articles/{article}/text", tags=["Web page"])
-async def article_text(request: Request, article: str) -> Any:
+async def article_text(backend: BackendDep, article: str) -> dict[str, Any]:
     """The article's text, title, dateline and embedded headline spans (code-point offsets)."""
-    from cpkg.api.rest import ProtocolError, select
-    from cpkg.queries import get_named_query
-
-    named = get_named_query("export_article_text")
-    try:
-        rows = await select(request, named.sparql, named.substitutions({"article": article}))
-    except ProtocolError as error:
-        return _error(error.status, error.message)
-    if not rows:
-        return _error(404, f"no document {article!r}")
-    first = rows[0]
-    headlines = sorted({(r["headlineStart"], r["headlineEnd"]) for r in rows if r.get("headlineStart") is not None})
-    dateline = None
-    if first.get("datelineStart") is not None:
-        dateline = {"start": first["datelineStart"], "end": first["datelineEnd"]}
-    return {
-        "id": article,
-        "text": first["text"],
-        "title": first.get("title"),
-        "label": first.get("label"),
-        "published": first.get("published"),
-        "publisher": first.get("publisher"),
-        "url": first.get("url"),
-        "dateline": dateline,
-        "headlines": [{"start": s, "end": e} for s, e in headlines],
-    }
+    return await backend.call(service.article_text, article)
 
 
 @router.get("/export", tags=["Export"])
 async def export_graph(
-    request: Request,
+    backend: BackendDep,
     format: Annotated[str, Query(description="graphml, gexf, cytoscape, dot or html")] = "cytoscape",
     view: Annotated[str, Query(description="claims, rdf, article, speaker or disagreements")] = "claims",
     article: Annotated[str | None, Query(description="article id", max_length=500)] = None,
@@ -100,19 +74,14 @@ async def export_graph(
 ) -> Response:
     """The claim graph (or the full RDF graph) as GraphML, GEXF, Cytoscape.js JSON, DOT or a
     self-contained HTML page; the same views and filters as `cpkg export`."""
-    from cpkg import export
-    from cpkg.api.sparql import ProtocolError, start_job
+    from cpkg import export  # networkx: loaded by the first export, not when the server starts
 
     if format not in export.FORMATS:
-        return _error(422, f"format must be one of {', '.join(export.FORMATS)}")
+        raise ParameterError(f"format must be one of {', '.join(export.FORMATS)}")
     if view not in export.VIEWS:
-        return _error(422, f"view must be one of {', '.join(export.VIEWS)}")
+        raise ParameterError(f"view must be one of {', '.join(export.VIEWS)}")
     # Built and written in a query worker (timeout, memory limit, concurrency cap), streamed on.
-    job = ExportJob(format, view=view, article=article, speaker=speaker)
-    try:
-        reply = await start_job(request.app.state.backend, job, None)
-    except ProtocolError as error:
-        return _error(error.status, error.message, error.headers)
+    reply = await backend.stream(ExportJob(format, view=view, article=article, speaker=speaker))
     if reply.status != 200:
         return Response(b"".join([chunk async for chunk in reply.chunks]), reply.status, media_type=reply.media)
     headers: dict[str, str] = {}

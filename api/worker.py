@@ -7,17 +7,21 @@ outlives its timeout gets its worker SIGKILLed and replaced; the server keeps an
 Workers never open the live store. pyoxigraph 0.5.13 does offer `Store.read_only(path)`, but
 its documentation says that opening read-only "while having an other process writing the
 database is undefined behavior", and there is no secondary-instance mode. So the server
-process, the only writer, makes a RocksDB checkpoint (`Store.backup`: hard links, about a
-millisecond) after each write, lazily, when the next query arrives; workers open that
+process, the only writer, makes a RocksDB checkpoint (``OxigraphStore.checkpoint``: hard links,
+about a millisecond) after each write, lazily, when the next query arrives; workers open that
 checkpoint read-only. A checkpoint is a directory nobody writes, so reading it is defined
 behaviour, and each query sees a consistent snapshot that includes every acknowledged write
 (read-your-writes). Checkpoints are deleted once no running query uses them.
 
-The same workers run the other unbounded work of the server: graph exports (streamed back in
-chunks) and whole-store validation. Workers cannot open network sockets and have bounded
-memory (`cpkg.api.sandbox`); the server kills one whose resident set passes the limit. One
-lane of workers (the reserve) only takes work that ends within a short timeout, so runaway
-queries filling the main lane never lock small queries out.
+The same workers run the other unbounded work of the server: the REST API's reads (a function of
+the query service, ``cpkg.service``, called with the snapshot's store; its answer comes back
+pickled), graph exports (streamed back in chunks) and whole-store validation. Workers cannot
+open network sockets and have bounded memory (`cpkg.api.sandbox`); the server kills one whose
+resident set passes the limit. One lane of workers (the reserve) only takes work that ends
+within a short timeout, so runaway queries filling the main lane never lock small queries out.
+
+A store worker processes cannot open (in memory, or a SPARQL server) gets a ``ThreadLane``
+instead: the same jobs, in threads of the server, with the timeout and the cap on work at once.
 """
 
 from __future__ import annotations
@@ -27,23 +31,29 @@ import contextlib
 import gc
 import itertools
 import json
+import math
 import multiprocessing
 import multiprocessing.connection
 import os
+import pickle
 import shutil
 import sys
 import tempfile
 import threading
 import uuid
-from collections.abc import Iterable
+from collections.abc import AsyncIterator, Callable, Iterable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import pyoxigraph as ox
 from cpkg.api import conneg, results, sandbox
+from cpkg.api.errors import Busy, MemoryExceeded, QueryTimeout, WorkerCrashed, status_of
 from cpkg.api.query_check import check_query
-from cpkg.errors import CpkgError, InputError, NotFound, QueryError
+from cpkg.errors import CpkgError, InputError, NotFound
+from cpkg.store import Store
+from cpkg.store.oxigraph import OxigraphStore
 
 # ---------------------------------------------------------------------------------------------
 # Inside the worker process
@@ -62,11 +72,10 @@ class QueryJob:
     base_iri: str | None = None
     row_limit: int = 10_000
     truncate: bool = False
-    substitutions: dict[str, tuple[str, ...]] = field(default_factory=dict)
     prefixes: dict[str, str] = field(default_factory=dict)
     snapshot: str | None = None
     trusted: bool = False
-    """Our own query text (REST, named queries) with bound values: not parsed for SERVICE."""
+    """Our own query text (a named query with bound values): not parsed for SERVICE."""
 
 
 @dataclass
@@ -81,13 +90,21 @@ class ExportJob:
 
 
 @dataclass
-class ValidateJob:
-    """SHACL validation of every article of the snapshot, article by article."""
+class CallJob:
+    """A function of the query service called with the snapshot's store: ``function(store, *args)``.
+    Its answer (or its CpkgError) comes back pickled."""
 
+    function: Callable[..., Any]
+    args: tuple[Any, ...] = ()
+    small: bool = True
+    """Answers within the reserve's timeout, so it may run on a reserve worker (a REST read, not
+    whole-store validation)."""
     snapshot: str | None = None
 
 
-Job = QueryJob | ExportJob | ValidateJob
+Job = QueryJob | ExportJob | CallJob
+CALL_RESULT = "application/x-cpkg-call-result"
+CALL_ERROR = "application/x-cpkg-call-error"
 
 
 @dataclass
@@ -100,52 +117,38 @@ class QueryReply:
     """Sent instead of `body` when set: a large answer leaves the worker piece by piece."""
 
 
-def make_term(spec: tuple[str, ...]) -> ox.NamedNode | ox.Literal:
-    """Build a bound value from ('iri', value) or ('literal', value, datatype, language)."""
-    if spec[0] == "iri":
-        return ox.NamedNode(spec[1])
-    _, value, datatype, language = spec
-    if language:
-        return ox.Literal(value, language=language)
-    if datatype:
-        return ox.Literal(value, datatype=ox.NamedNode(datatype))
-    return ox.Literal(value)
-
-
-def graph_term(iri: str) -> ox.NamedNode | ox.DefaultGraph:
-    return ox.DefaultGraph() if iri == "" else ox.NamedNode(iri)
-
-
-def execute(store: ox.Store, job: QueryJob) -> QueryReply:
+def execute(store: Store, job: QueryJob) -> QueryReply:
     """Run one query and serialize it; errors become replies, never exceptions."""
     has_dataset = False
     if not job.trusted:
         try:
             has_dataset = check_query(job.query).has_dataset
-        except QueryError as error:
-            return QueryReply(400, body=f"{error}\n".encode())
-    kwargs: dict[str, Any] = {"base_iri": job.base_iri}
-    if job.default_graph is not None or job.named_graphs is not None:
-        kwargs["default_graph"] = [graph_term(g) for g in job.default_graph or []]
-        kwargs["named_graphs"] = [ox.NamedNode(g) for g in job.named_graphs or []]
-    else:
+        except CpkgError as error:
+            return QueryReply(status_of(error), body=f"{error}\n".encode())
+    dataset = job.default_graph is not None or job.named_graphs is not None
+
+    def evaluate() -> Any:
         # The union default graph applies only when neither the protocol nor the query (FROM /
-        # FROM NAMED) gives a dataset; with the flag off, Oxigraph honours the query's own.
-        kwargs["use_default_graph_as_union"] = job.union_default and not has_dataset
-    if job.substitutions:
-        kwargs["substitutions"] = {ox.Variable(k): make_term(v) for k, v in job.substitutions.items()}
+        # FROM NAMED) gives a dataset; without it, the store honours the query's own.
+        return store.evaluate(
+            job.query,
+            default_graph=job.default_graph if dataset else None,
+            named_graphs=job.named_graphs if dataset else None,
+            union_default=job.union_default and not has_dataset,
+            base_iri=job.base_iri,
+        )
+
     try:
-        answer = store.query(job.query, **kwargs)
-    except SyntaxError as error:
-        return QueryReply(400, body=f"SPARQL syntax error: {error}\n".encode())
-    except (ValueError, TypeError) as error:
-        return QueryReply(400, body=f"invalid query parameters: {error}\n".encode())
+        answer = evaluate()
+    except CpkgError as error:
+        return QueryReply(status_of(error), body=f"{error}\n".encode())
+    # A remote store answers a CONSTRUCT with the triples as they are read, not a QueryTriples.
     kind = (
         "boolean"
         if isinstance(answer, ox.QueryBoolean)
-        else "graph"
-        if isinstance(answer, ox.QueryTriples)
         else "bindings"
+        if isinstance(answer, ox.QuerySolutions)
+        else "graph"
     )
     media = conneg.choose(job.accept, job.fmt, kind)
     if media is None:
@@ -160,10 +163,11 @@ def execute(store: ox.Store, job: QueryJob) -> QueryReply:
         if kind == "bindings" and media in results.NATIVE_FORMATS:
             counted = results.solutions(answer, media, job.row_limit, job.truncate)
             if counted is None:  # the bytes could not settle the count: count in Python
-                answer = store.query(job.query, **kwargs)
-                counted = _collected(answer, kind, media, job)
+                counted = _collected(evaluate(), kind, media, job)
         else:
             counted = _collected(answer, kind, media, job)
+    except CpkgError as error:
+        return QueryReply(status_of(error), body=f"{error}\n".encode())
     except OSError as error:
         return QueryReply(500, body=f"query evaluation failed: {error}\n".encode())
     except (SyntaxError, ValueError, TypeError) as error:
@@ -215,28 +219,34 @@ def export_reply(store: Any, job: ExportJob) -> QueryReply:
     return QueryReply(200, export.MEDIA_TYPES[job.fmt], chunks=export.write_chunks(graph, job.fmt))
 
 
-def validate_reply(store: Any) -> QueryReply:
-    from cpkg.validate import validate_store
-
-    articles = {
-        article_id: {"conforms": result.conforms, "violations": [str(v) for v in result.violations]}
-        for article_id, result in validate_store(store).items()
-    }
-    body = {"conforms": all(a["conforms"] for a in articles.values()), "articles": articles}
-    return QueryReply(200, "application/json", json.dumps(body, ensure_ascii=False).encode())
-
-
 def _error_json(message: str) -> bytes:
     return json.dumps({"error": message}, ensure_ascii=False).encode()
 
 
-def run_job(store: Any, job: Job) -> QueryReply:
-    """Any job against a cpkg store (`OxigraphStore`) over the snapshot."""
+def call_reply(store: Store, job: CallJob) -> QueryReply:
+    """The function's answer, or its CpkgError, pickled (both are cpkg's own, plain data)."""
+    try:
+        return QueryReply(200, CALL_RESULT, pickle.dumps(job.function(store, *job.args)))
+    except CpkgError as error:
+        return QueryReply(200, CALL_ERROR, pickle.dumps(error))
+
+
+def call_answer(reply: QueryReply) -> Any:
+    """What ``call_reply`` sent: the answer, or its error raised again here."""
+    if reply.media == CALL_RESULT:
+        return pickle.loads(reply.body)
+    if reply.media == CALL_ERROR:
+        raise pickle.loads(reply.body)
+    raise CpkgError(reply.body.decode(errors="replace").strip())  # the worker failed before calling
+
+
+def run_job(store: Store, job: Job) -> QueryReply:
+    """Any job against a cpkg store (the snapshot, in a worker)."""
     if isinstance(job, ExportJob):
         return export_reply(store, job)
-    if isinstance(job, ValidateJob):
-        return validate_reply(store)
-    return execute(store.oxigraph, job)
+    if isinstance(job, CallJob):
+        return call_reply(store, job)
+    return execute(store, job)
 
 
 def _send(conn: multiprocessing.connection.Connection, reply: QueryReply) -> None:
@@ -250,8 +260,6 @@ def _send(conn: multiprocessing.connection.Connection, reply: QueryReply) -> Non
 
 def worker_main(conn: multiprocessing.connection.Connection, address_space: int) -> None:
     """Serve jobs from `conn` until it closes. Each worker keeps its snapshot open between jobs."""
-    from cpkg.store.oxigraph import OxigraphStore
-
     if not sandbox.block_network():
         # The parser check still refuses SERVICE; the second layer is missing here: say so.
         print("cpkg query worker: seccomp is not available, network access is not blocked", file=sys.stderr)
@@ -283,31 +291,6 @@ def worker_main(conn: multiprocessing.connection.Connection, address_space: int)
 
 # ---------------------------------------------------------------------------------------------
 # In the server process
-
-
-class Busy(Exception):
-    """Every worker is taken and stayed taken for the queue wait: answer 503 + Retry-After."""
-
-
-class QueryTimeout(Exception):
-    """The work outlived its timeout; its worker was killed."""
-
-    def __init__(self, seconds: float, reserve: bool) -> None:
-        super().__init__(seconds)
-        self.seconds = seconds
-        self.reserve = reserve
-
-
-class WorkerCrashed(Exception):
-    """The worker died while running the query (e.g. out of memory)."""
-
-
-class MemoryExceeded(Exception):
-    """The worker's resident memory passed the limit; it was killed."""
-
-    def __init__(self, limit: int) -> None:
-        super().__init__(limit)
-        self.limit = limit
 
 
 _PAGE = os.sysconf("SC_PAGE_SIZE") if hasattr(os, "sysconf") else 4096
@@ -343,7 +326,7 @@ def remove_stale_snapshots(parent: Path) -> None:
 class Snapshots:
     """Read-only checkpoints of the live store, remade lazily after writes."""
 
-    def __init__(self, store: ox.Store, store_path: str | os.PathLike[str]) -> None:
+    def __init__(self, store: OxigraphStore, store_path: str | os.PathLike[str]) -> None:
         self.store = store
         parent = Path(store_path).resolve().parent
         remove_stale_snapshots(parent)
@@ -372,8 +355,7 @@ class Snapshots:
             if self._made_for != self.generation or self.current is None:
                 generation = self.generation
                 path = str(self.directory / f"g{generation}-{uuid.uuid4().hex[:8]}")
-                self.store.flush()
-                self.store.backup(path)
+                self.store.checkpoint(path)
                 old, self.current, self._made_for = self.current, path, generation
                 self._refs[path] = 0
                 if old is not None and self._refs.get(old, 0) == 0:
@@ -422,7 +404,7 @@ class StreamedReply:
     status: int
     media: str
     headers: dict[str, str]
-    chunks: _Lease
+    chunks: AsyncIterator[bytes]
 
 
 MAIN, RESERVE = "main", "reserve"
@@ -432,21 +414,21 @@ class _Lease:
     """A worker taken for one job; iterating it yields the reply's body chunks. The worker goes
     back to its lane after the last chunk, and is replaced if the job failed or was abandoned."""
 
-    def __init__(self, pool: QueryPool, worker: _Worker, deadline: float, limit: float, reserve: bool) -> None:
+    def __init__(self, pool: QueryPool, worker: _Worker, deadline: float, timeout: QueryTimeout) -> None:
         self.pool = pool
         self.worker = worker
         self.deadline = deadline
-        self.limit = limit
-        self.reserve = reserve
+        self.timeout = timeout
+        """What to raise at the deadline."""
         self.snapshot: str | None = None
         self._done = False
 
     async def receive(self, header: bool) -> Any:
-        await self.pool._wait_readable(self.worker, self.deadline, self.limit, self.reserve)
+        await self.pool._wait_readable(self.worker, self.deadline, self.timeout)
         try:
             return self.worker.conn.recv() if header else self.worker.conn.recv_bytes()
         except (EOFError, OSError):
-            raise WorkerCrashed from None
+            raise WorkerCrashed("the query worker died while running the query (out of memory?)") from None
 
     def finish(self, healthy: bool) -> None:
         if self._done:
@@ -547,19 +529,25 @@ class QueryPool:
                 return self._idle[lane].pop()
         return None
 
+    def _busy(self) -> Busy:
+        return Busy(
+            f"all {self.size + self.reserve} query workers are busy; retry later",
+            {"Retry-After": str(max(1, math.ceil(self.queue_wait)))},
+        )
+
     async def _acquire(self, reserve_ok: bool) -> _Worker:
         loop = asyncio.get_running_loop()
         deadline = loop.time() + self.queue_wait
         while (worker := self._take(reserve_ok)) is None:
             remaining = deadline - loop.time()
             if remaining <= 0:
-                raise Busy
+                raise self._busy()
             waiter: asyncio.Future[None] = loop.create_future()
             self._waiters.append(waiter)
             try:
                 await asyncio.wait_for(waiter, remaining)
             except TimeoutError:
-                raise Busy from None
+                raise self._busy() from None
             finally:
                 if waiter in self._waiters:
                     self._waiters.remove(waiter)
@@ -580,7 +568,7 @@ class QueryPool:
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)
 
-    async def _wait_readable(self, worker: _Worker, deadline: float, limit: float, reserve: bool) -> None:
+    async def _wait_readable(self, worker: _Worker, deadline: float, timeout: QueryTimeout) -> None:
         """Until the worker has something to say; kill it at the deadline or past the memory limit."""
         loop = asyncio.get_running_loop()
         if worker.conn.poll():
@@ -593,11 +581,13 @@ class QueryPool:
                 remaining = deadline - loop.time()
                 if remaining <= 0:
                     self.killed += 1
-                    raise QueryTimeout(limit, reserve)
+                    raise timeout
                 await asyncio.wait([ready], timeout=min(remaining, self.memory_poll))
                 if not ready.done() and resident_bytes(worker.process.pid) > self.memory_limit:
                     self.killed_for_memory += 1
-                    raise MemoryExceeded(self.memory_limit)
+                    raise MemoryExceeded(
+                        f"query stopped: its worker used more than {self.memory_limit >> 20} MiB (CPKG_QUERY_MEMORY_MB)"
+                    )
         finally:
             loop.remove_reader(fd)
 
@@ -605,11 +595,18 @@ class QueryPool:
         """Start the job; the reply's chunks arrive as the worker sends them."""
         if not self._started:
             raise RuntimeError("query pool not started")
-        # Exports and validations are never small: the reserve is for queries.
-        worker = await self._acquire(reserve_ok=isinstance(job, QueryJob))
-        reserve = worker.lane == RESERVE
-        limit = min(timeout, self.reserve_timeout) if reserve else timeout
-        lease = _Lease(self, worker, asyncio.get_running_loop().time() + limit, limit, reserve)
+        # Exports and validations are never small: the reserve is for queries and REST reads.
+        worker = await self._acquire(reserve_ok=isinstance(job, QueryJob) or (isinstance(job, CallJob) and job.small))
+        if worker.lane == RESERVE:
+            limit = min(timeout, self.reserve_timeout)
+            expired = QueryTimeout(
+                f"query stopped: every main query worker was busy, so it ran on a reserve worker, which allows "
+                f"{limit:g} s; retry later for the full {timeout:g} s timeout"
+            )
+        else:
+            limit = timeout
+            expired = QueryTimeout(f"query stopped: it ran longer than the {limit:g} s timeout")
+        lease = _Lease(self, worker, asyncio.get_running_loop().time() + limit, expired)
         try:
             if self.snapshots is not None:
                 lease.snapshot = self.snapshots.acquire_if_fresh() or await asyncio.to_thread(self.snapshots.acquire)
@@ -627,8 +624,81 @@ class QueryPool:
         body = b"".join([chunk async for chunk in reply.chunks])
         return QueryReply(reply.status, reply.media, body, reply.headers)
 
+    async def call(self, job: CallJob, timeout: float) -> Any:
+        """Run a function of the query service; its answer, or its error raised here."""
+        return call_answer(await self.run(job, timeout))
+
     async def close(self) -> None:
         self._closed = True
         for worker in list(self._all):
             await asyncio.to_thread(worker.kill)
         self._all.clear()
+
+
+class ThreadLane:
+    """The lane for a store worker processes cannot open: an in-memory store (tests only), or a
+    SPARQL server, which does the work itself. Jobs run in threads of this process, at most `size`
+    at once (a job waits `queue_wait` s for a turn, then Busy). At the timeout the client gets its
+    answer, but the thread cannot be stopped: it ends when the store answers (a remote store's
+    HTTP timeout is the query timeout), so a dedicated executor keeps them from taking the server's
+    own threads."""
+
+    reserve = 0
+    killed = 0
+    killed_for_memory = 0
+
+    def __init__(self, store: Store, size: int, queue_wait: float) -> None:
+        self.store = store
+        self.size = size
+        self.queue_wait = queue_wait
+        self.busy = 0
+        self._slots = asyncio.Semaphore(size)
+        # Threads abandoned at their timeout may still run: room for a full lane of them and another.
+        self._executor = ThreadPoolExecutor(2 * size, thread_name_prefix="cpkg-query")
+
+    async def start(self) -> None:
+        return None
+
+    async def _in_thread(self, work: Callable[[], Any], timeout: float) -> Any:
+        try:
+            await asyncio.wait_for(self._slots.acquire(), self.queue_wait)
+        except TimeoutError:
+            raise Busy(
+                f"all {self.size} query slots are busy; retry later",
+                {"Retry-After": str(max(1, math.ceil(self.queue_wait)))},
+            ) from None
+        self.busy += 1
+        try:
+            future = asyncio.get_running_loop().run_in_executor(self._executor, work)
+            return await asyncio.wait_for(future, timeout)
+        except TimeoutError:
+            raise QueryTimeout(f"query stopped: it ran longer than the {timeout:g} s timeout") from None
+        finally:
+            self.busy -= 1
+            self._slots.release()
+
+    def _collect(self, job: Job) -> QueryReply:
+        reply = run_job(self.store, job)
+        if reply.chunks is not None:
+            reply.body, reply.chunks = b"".join(reply.chunks), None
+        return reply
+
+    async def run(self, job: Job, timeout: float) -> QueryReply:
+        return await self._in_thread(lambda: self._collect(job), timeout)
+
+    async def call(self, job: CallJob, timeout: float) -> Any:
+        return await self._in_thread(lambda: job.function(self.store, *job.args), timeout)
+
+    async def stream(self, job: Job, timeout: float) -> StreamedReply:
+        reply = await self.run(job, timeout)
+
+        async def chunks() -> AsyncIterator[bytes]:
+            yield reply.body
+
+        return StreamedReply(reply.status, reply.media, reply.headers, chunks())
+
+    async def close(self) -> None:
+        self._executor.shutdown(wait=False, cancel_futures=True)
+
+
+Lane = QueryPool | ThreadLane

@@ -56,12 +56,17 @@ def main() -> int:
     errors: list[str] = []
     acked: set[str] = set()
     lock = threading.Lock()
-    with tempfile.TemporaryDirectory() as tmp, live_server(
-        Path(tmp) / "store", CPKG_MAX_CONCURRENT_QUERIES=str(args.workers)
-    ) as live:
+    with (
+        tempfile.TemporaryDirectory() as tmp,
+        live_server(Path(tmp) / "store", CPKG_MAX_CONCURRENT_QUERIES=str(args.workers)) as live,
+    ):
         # one article first, so that readers have something to trace
-        first = httpx.post(live.base + "/documents", content=article_text(0, tag="bench-").encode(),
-                           headers={"Content-Type": "text/plain", **live.auth()}, timeout=60).json()
+        first = httpx.post(
+            live.base + "/documents",
+            content=article_text(0, tag="bench-").encode(),
+            headers={"Content-Type": "text/plain", **live.auth()},
+            timeout=60,
+        ).json()
         acked.add(first["id"])
         ref = f"{first['id']}/{first['claims'][0]['id']}"
         start = time.monotonic()
@@ -115,17 +120,24 @@ def main() -> int:
 
     reads = [ms for values in read_ms.values() for ms in values]
     print(f"{args.writers} writers, {args.readers} readers, {args.workers} query workers, {elapsed:.1f} s")
-    print(f"writes: {len(write_ms)} articles, {len(write_ms) / elapsed:.1f} articles/s, "
-          f"p50 {median(write_ms):.0f} ms, p99 {percentile(write_ms, 99):.0f} ms")
-    print(f"reads:  {len(reads)} requests, {len(reads) / elapsed:.1f} reads/s, "
-          f"p50 {median(reads):.0f} ms, p99 {percentile(reads, 99):.0f} ms")
+    print(
+        f"writes: {len(write_ms)} articles, {len(write_ms) / elapsed:.1f} articles/s, "
+        f"p50 {median(write_ms):.0f} ms, p99 {percentile(write_ms, 99):.0f} ms"
+    )
+    print(
+        f"reads:  {len(reads)} requests, {len(reads) / elapsed:.1f} reads/s, "
+        f"p50 {median(reads):.0f} ms, p99 {percentile(reads, 99):.0f} ms"
+    )
     for name, values in read_ms.items():
         if values:
-            print(f"  {name:9} {len(values):5} requests, p50 {median(values):6.0f} ms, "
-                  f"p99 {percentile(values, 99):6.0f} ms")
+            print(
+                f"  {name:9} {len(values):5} requests, p50 {median(values):6.0f} ms, "
+                f"p99 {percentile(values, 99):6.0f} ms"
+            )
     print(f"errors: {len(errors)} {sorted(set(errors))[:5]}")
-    print(f"stored exactly the acknowledged articles: {total == len(acked)} "
-          f"({total} stored, {len(acked)} acknowledged)")
+    print(
+        f"stored exactly the acknowledged articles: {total == len(acked)} ({total} stored, {len(acked)} acknowledged)"
+    )
     return 0 if not errors and total == len(acked) else 1
 
 

@@ -61,17 +61,20 @@ PREFIX org: <{ORG}>
 PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>
 """
 BUILTIN_QUERIES = {
-    "2hop_claims_by_org": PREFIXES + """
+    "2hop_claims_by_org": PREFIXES
+    + """
 SELECT ?claim ?speaker WHERE {
   ?claim prov:wasAttributedTo ?speaker .
   ?speaker org:memberOf <https://w3id.org/cpkg/id/agent/org-7> .
 }""",
-    "unconfirmed_claims": PREFIXES + """
+    "unconfirmed_claims": PREFIXES
+    + """
 SELECT ?claim ?text WHERE {
   ?claim cpkg:verificationStatus cpkg:NotIndependentlyConfirmed ;
          cpkg:content/oa:hasSelector/oa:exact ?text .
 } LIMIT 500""",
-    "trace_claim": PREFIXES + """
+    "trace_claim": PREFIXES
+    + """
 SELECT ?speaker ?name ?role ?org ?parent ?article ?publisher WHERE {
   BIND(<https://w3id.org/cpkg/id/article/a123/claim/c3> AS ?claim)
   ?claim prov:wasAttributedTo ?speaker ; schema:appearance ?article ;
@@ -82,7 +85,8 @@ SELECT ?speaker ?name ?role ?org ?parent ?article ?publisher WHERE {
                         OPTIONAL { ?org org:subOrganizationOf ?parent } } }
   OPTIONAL { ?article schema:publisher ?publisher }
 }""",
-    "figures_by_speaker": PREFIXES + """
+    "figures_by_speaker": PREFIXES
+    + """
 SELECT ?speaker (COUNT(?q) AS ?figures) WHERE {
   ?claim prov:wasAttributedTo ?speaker ; cpkg:quantity ?q .
 } GROUP BY ?speaker ORDER BY DESC(?figures) LIMIT 20""",
@@ -229,8 +233,13 @@ def free_port() -> int:
 
 
 def start(args: list[str], url: str, env: dict[str, str] | None = None, wait: float = 900) -> subprocess.Popen:
-    process = subprocess.Popen(args, cwd=ROOT, env={**os.environ, "PYTHONPATH": str(ROOT), **(env or {})},
-                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    process = subprocess.Popen(
+        args,
+        cwd=ROOT,
+        env={**os.environ, "PYTHONPATH": str(ROOT), **(env or {})},
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     deadline = time.monotonic() + wait
     while time.monotonic() < deadline:
         if process.poll() is not None:
@@ -285,8 +294,7 @@ def http_runner(url: str, query: str, timeout: float = 600) -> Callable[[], obje
     client = httpx.Client(timeout=timeout)
 
     def run() -> object:
-        response = client.get(url, params={"query": query},
-                              headers={"Accept": "application/sparql-results+json"})
+        response = client.get(url, params={"query": query}, headers={"Accept": "application/sparql-results+json"})
         response.raise_for_status()
         return response.content
 
@@ -297,7 +305,8 @@ def in_process(store: ox.Store, queries: dict[str, str], results: dict[str, Any]
     """(a): the query on pyoxigraph in this process, results materialized."""
     for name, query in queries.items():
         results.setdefault(name, {})["a_pyoxigraph"] = summary(
-            timed(lambda q=query: list(store.query(q, use_default_graph_as_union=True)), repeat))
+            timed(lambda q=query: list(store.query(q, use_default_graph_as_union=True)), repeat)
+        )
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -305,8 +314,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--triples", type=int, default=1_050_000)
     parser.add_argument("--repeat", type=int, default=30)
     parser.add_argument("--rdflib-repeat", type=int, default=3)
-    parser.add_argument("--rdflib-triples", type=int, default=None,
-                        help="give rdflib-endpoint a smaller store (default: the same data)")
+    parser.add_argument(
+        "--rdflib-triples", type=int, default=None, help="give rdflib-endpoint a smaller store (default: the same data)"
+    )
     parser.add_argument("--skip-rdflib", action="store_true")
     parser.add_argument("--rdflib-timeout", type=float, default=120, help="seconds per rdflib-endpoint query")
     parser.add_argument("--queries", nargs="*", default=None, help="only these queries (by name)")
@@ -327,22 +337,39 @@ def main(argv: list[str] | None = None) -> int:
         del store  # free the lock for `cpkg serve`
         # (b) minimal FastAPI endpoint
         port = free_port()
-        minimal = start([sys.executable, "-c", MINIMAL_APP, str(snapshot), str(port)], f"http://127.0.0.1:{port}/sparql")
+        minimal = start(
+            [sys.executable, "-c", MINIMAL_APP, str(snapshot), str(port)], f"http://127.0.0.1:{port}/sparql"
+        )
         try:
             for name, query in queries.items():
                 results[name]["b_minimal_fastapi"] = summary(
-                    timed(http_runner(f"http://127.0.0.1:{port}/sparql", query), args.repeat))
+                    timed(http_runner(f"http://127.0.0.1:{port}/sparql", query), args.repeat)
+                )
         finally:
             stop(minimal)
         # (d) cpkg serve
         port = free_port()
-        server = start([sys.executable, "-c", "import sys; from cpkg.cli import main; sys.exit(main())", "serve",
-                        "--port", str(port), "--store", str(work / "store"), "--log-level", "warning"],
-                       f"http://127.0.0.1:{port}/sparql", env={"CPKG_ROW_LIMIT": "100000"})
+        server = start(
+            [
+                sys.executable,
+                "-c",
+                "import sys; from cpkg.cli import main; sys.exit(main())",
+                "serve",
+                "--port",
+                str(port),
+                "--store",
+                str(work / "store"),
+                "--log-level",
+                "warning",
+            ],
+            f"http://127.0.0.1:{port}/sparql",
+            env={"CPKG_ROW_LIMIT": "100000"},
+        )
         try:
             for name, query in queries.items():
                 results[name]["d_cpkg_serve"] = summary(
-                    timed(http_runner(f"http://127.0.0.1:{port}/sparql", query), args.repeat))
+                    timed(http_runner(f"http://127.0.0.1:{port}/sparql", query), args.repeat)
+                )
         finally:
             stop(server)
         # (c) rdflib-endpoint
@@ -360,8 +387,8 @@ def main(argv: list[str] | None = None) -> int:
             try:
                 for name, query in queries.items():
                     results[name]["c_rdflib_endpoint"] = summary(
-                        timed(http_runner(f"http://127.0.0.1:{port}/", query, args.rdflib_timeout),
-                              args.rdflib_repeat))
+                        timed(http_runner(f"http://127.0.0.1:{port}/", query, args.rdflib_timeout), args.rdflib_repeat)
+                    )
             finally:
                 stop(rdflib)
     finally:

@@ -53,8 +53,10 @@ def main() -> None:
     parser.add_argument("--sizes", type=int, nargs="+", default=[0, 250_000, 1_000_000])
     parser.add_argument("--sample", type=int, default=20)
     args = parser.parse_args()
-    print(f"machine: {platform.processor() or platform.machine()}, {os.cpu_count()} cores, "
-          f"Python {platform.python_version()}")
+    print(
+        f"machine: {platform.processor() or platform.machine()}, {os.cpu_count()} cores, "
+        f"Python {platform.python_version()}"
+    )
 
     paths = synthetic.corpus_paths()[: args.articles]
     articles = [load_article(p) for p in paths]
@@ -76,8 +78,10 @@ def main() -> None:
                 store.replace_article(extraction.article.id, dataset, extraction.article.content_hash)
         t4 = time.perf_counter()
         total = t4 - t0
-        print(f"\n1. throughput: {len(articles)} articles ({words} words), {sum(valid)} valid, "
-              f"{store.triple_count()} triples")
+        print(
+            f"\n1. throughput: {len(articles)} articles ({words} words), {sum(valid)} valid, "
+            f"{store.triple_count()} triples"
+        )
         print(f"   {len(articles) / total:.2f} articles/s, {words / total:.0f} words/s end to end")
         for name, seconds in (("extract", t1 - t0), ("RDF", t2 - t1), ("SHACL", t3 - t2), ("store", t4 - t3)):
             print(f"   {name:8s} {seconds / len(articles) * 1000:8.1f} ms/article  {seconds / total:6.1%}")
@@ -85,8 +89,10 @@ def main() -> None:
     extract_ms = (t1 - t0) / len(articles) * 1000
 
     sample = [e for e, ok in zip(extractions, valid, strict=True) if ok][: args.sample]
-    print(f"\n2. per-article cost (hash check + RDF + SHACL + replace) as the store grows; "
-          f"extraction adds a constant {extract_ms:.0f} ms")
+    print(
+        f"\n2. per-article cost (hash check + RDF + SHACL + replace) as the store grows; "
+        f"extraction adds a constant {extract_ms:.0f} ms"
+    )
     print(f"   {'triples':>10s} {'median ms':>10s} {'p95 ms':>8s} {'vs empty':>9s} {'with extract':>13s}")
     baseline = None
     with tempfile.TemporaryDirectory() as tmp:
@@ -108,15 +114,19 @@ def main() -> None:
             p95 = sorted(times)[max(0, int(len(times) * 0.95) - 1)]
             baseline = baseline or median
             ratio_all = (median + extract_ms) / (baseline + extract_ms)
-            print(f"   {store.triple_count():>10d} {median:>10.1f} {p95:>8.1f} {median / baseline:>8.2f}x "
-                  f"{ratio_all:>12.2f}x   (filled in {fill_s:.0f} s)")
+            print(
+                f"   {store.triple_count():>10d} {median:>10.1f} {p95:>8.1f} {median / baseline:>8.2f}x "
+                f"{ratio_all:>12.2f}x   (filled in {fill_s:.0f} s)"
+            )
         store.oxigraph.flush()
         store.oxigraph.optimize()
         count = store.triple_count()
         millions = count / 1e6
-        print(f"\n3. memory and disk at {count} triples: RSS {rss_mb():.0f} MB "
-              f"({rss_mb() / millions:.0f} MB per million, includes spaCy and Python), "
-              f"disk {disk_bytes(path) / 1e6:.0f} MB ({disk_bytes(path) / 1e6 / millions:.0f} MB per million triples)")
+        print(
+            f"\n3. memory and disk at {count} triples: RSS {rss_mb():.0f} MB "
+            f"({rss_mb() / millions:.0f} MB per million, includes spaCy and Python), "
+            f"disk {disk_bytes(path) / 1e6:.0f} MB ({disk_bytes(path) / 1e6 / millions:.0f} MB per million triples)"
+        )
         store.close()
 
 

@@ -30,7 +30,8 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pyoxigraph as ox
-from cpkg.iris import ID, article_graph_iri, article_iri
+from cpkg.iris import article_graph_iri, article_iri
+from cpkg.namespaces import ID
 from cpkg.rdfterms import to_oxigraph
 from cpkg.store.layout import ARTICLE_GRAPH, ARTICLE_ID, CATALOG_GRAPH, CONTENT_HASH
 

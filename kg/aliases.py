@@ -15,8 +15,8 @@ from functools import cache
 from pathlib import Path
 from typing import cast
 
-from cpkg.iris import CPKG
 from cpkg.model import Agent, AgentKind
+from cpkg.namespaces import CPKG
 from cpkg.ontology import ONTOLOGY_DIR
 from rdflib import Graph, Literal, URIRef
 from rdflib.namespace import SKOS

@@ -36,14 +36,12 @@ from urllib.parse import urlsplit
 
 import numpy as np
 import pyoxigraph as ox
-from cpkg.iris import CPKG, ID
+from cpkg.namespaces import CPKG, ID, PROV, RDF, XSD
 from cpkg.queries import run_named
 from cpkg.store import Store
 
 CLUSTERS_GRAPH = ID + "graph/clusters"
-PROV = "http://www.w3.org/ns/prov#"
-RDF_TYPE = "http://www.w3.org/1999/02/22-rdf-syntax-ns#type"
-XSD = "http://www.w3.org/2001/XMLSchema#"
+RDF_TYPE = str(RDF.type)
 
 _WORD = re.compile(r"[^\W_]+(?:[.,'’][^\W_]+)*")
 _NUMBER = re.compile(r"\d[\d,.]*")

@@ -21,6 +21,22 @@ class QueryError(CpkgError):
     """A SPARQL query could not be parsed or evaluated."""
 
 
+class QuerySyntaxError(QueryError):
+    """SPARQL text that does not parse."""
+
+
+class ParameterError(QueryError):
+    """A query's parameter is missing or unknown, or has a value it cannot take."""
+
+
+class StoreUnavailable(CpkgError):
+    """The store cannot answer: it is unreachable, closed, refused the credentials, or failed."""
+
+
+class ResultTruncatedError(CpkgError):
+    """A SPARQL server returned fewer rows than the query has (a result cap such as Virtuoso's)."""
+
+
 class TooLarge(InputError):
     """The input is over a size limit (characters, bytes, nesting)."""
 

@@ -25,10 +25,11 @@ from collections.abc import Callable, Iterable, Iterator
 from typing import Any
 
 import networkx as nx
-import pyoxigraph as ox
 from cpkg.errors import InputError, NotFound
+from cpkg.namespaces import RDF, RDFS
 from cpkg.queries import run_named
 from cpkg.store import Store
+from cpkg.store.rows import IRI, BlankNode, Value
 from cpkg.web import CYTOSCAPE_JS
 
 VIEWS = ("claims", "rdf", "article", "speaker", "disagreements")
@@ -54,10 +55,10 @@ TYPE_COLOURS = {
     "resource": "#e5e7eb",
 }
 LABEL_WIDTH = 60
-RDF_TYPE = "http://www.w3.org/1999/02/22-rdf-syntax-ns#type"
+RDF_TYPE = str(RDF.type)
 _WELL_KNOWN = {
     RDF_TYPE: "type",
-    "http://www.w3.org/2000/01/rdf-schema#label": "label",
+    str(RDFS.label): "label",
 }
 
 
@@ -210,16 +211,28 @@ class _GraphBuilder:
                     verification_marker=[m["text"] for m in claim_markers],
                 )
                 label = row.get("title") or row.get("articleLabel") or f"article {row['articleId']}"
-                self.node(article_node, type="article", label=_short(label), article_id=row["articleId"],
-                          title=row.get("title") or "", published=row.get("published") or "")
+                self.node(
+                    article_node,
+                    type="article",
+                    label=_short(label),
+                    article_id=row["articleId"],
+                    title=row.get("title") or "",
+                    published=row.get("published") or "",
+                )
                 self.edge(claim, article_node, "reported in")
                 if row.get("publisher"):
-                    self.node(row["publisher"], type="publisher",
-                              label=row.get("publisherLabel") or _local(row["publisher"]))
+                    self.node(
+                        row["publisher"], type="publisher", label=row.get("publisherLabel") or _local(row["publisher"])
+                    )
                     self.edge(article_node, row["publisher"], "published by")
                 for marker in claim_markers:
-                    self.node(marker["marker"], type="verification marker", label=_short(marker["text"]),
-                              text=marker["text"], article_id=marker["articleId"])
+                    self.node(
+                        marker["marker"],
+                        type="verification marker",
+                        label=_short(marker["text"]),
+                        text=marker["text"],
+                        article_id=marker["articleId"],
+                    )
                     self.edge(marker["marker"], claim, "covers")
                     self.edge(marker["marker"], article_node, "reported in")
             speaker = row.get("speaker")
@@ -251,24 +264,27 @@ class _GraphBuilder:
 
     def disagreements_view(self, article: str | None, speaker: str | None) -> None:
         speakers = self.speakers(speaker) if speaker else None
-        pairs = [
-            p for p in self.rows("disagreeing_figures")
-            if not article or p["articleId"] == article
-        ]
+        pairs = [p for p in self.rows("disagreeing_figures") if not article or p["articleId"] == article]
         rows = self.claim_rows(article, None)
         by_claim: dict[str, list[dict[str, Any]]] = defaultdict(list)
         for row in rows:
             by_claim[row["claim"]].append(row)
         if speakers is not None:
-            pairs = [p for p in pairs if any(r.get("speaker") in speakers
-                                             for c in (p["claim1"], p["claim2"]) for r in by_claim.get(c, []))]
+            pairs = [
+                p
+                for p in pairs
+                if any(r.get("speaker") in speakers for c in (p["claim1"], p["claim2"]) for r in by_claim.get(c, []))
+            ]
         wanted = {c for p in pairs for c in (p["claim1"], p["claim2"])}
         self.add_claims([r for r in rows if r["claim"] in wanted], article)
         for pair in pairs:
             self.edge(
-                pair["claim1"], pair["claim2"], "disagrees with",
+                pair["claim1"],
+                pair["claim2"],
+                "disagrees with",
                 measure=_camel_words(pair.get("measure") or ""),
-                figure1=pair["figure1"], figure2=pair["figure2"],
+                figure1=pair["figure1"],
+                figure2=pair["figure2"],
             )
         self.agent_links()
 
@@ -276,28 +292,35 @@ class _GraphBuilder:
         literals: dict[str, dict[str, list[str]]] = defaultdict(lambda: defaultdict(list))
         types: dict[str, list[str]] = defaultdict(list)
         links: list[tuple[str, str, str]] = []
-        result = run_named(self.store, "export_triples", {"article": article or ""})
-        columns = result.columns
-        for raw in result.rows:
-            terms = dict(zip(columns, raw, strict=True))
-            subject, predicate, obj = terms["s"].value, terms["p"].value, terms["o"]
+        for row in run_named(self.store, "export_triples", {"article": article or ""}):
+            subject, predicate, obj = str(row["s"]), str(row["p"]), row["o"]
             name = _WELL_KNOWN.get(predicate) or _local(predicate)
-            if isinstance(obj, ox.Literal):
-                literals[subject][name].append(obj.value)
+            if not isinstance(obj, IRI | BlankNode):
+                literals[subject][name].append(_lexical(obj))
             elif predicate == RDF_TYPE:
-                types[subject].append(_local(obj.value))
+                types[subject].append(_local(obj))
             else:
-                links.append((subject, obj.value, name))
+                links.append((subject, str(obj), name))
         for subject in set(literals) | set(types) | {s for s, _, _ in links} | {o for _, o, _ in links}:
             attrs = {k: v[0] if len(v) == 1 else sorted(v) for k, v in literals.get(subject, {}).items()}
             label = attrs.pop("label", None) or attrs.get("exact") or attrs.get("prefLabel") or _local(subject)
             if isinstance(label, list):
                 label = label[0]
             attrs = {_attr_name(k): v for k, v in attrs.items()}
-            self.node(subject, type=_rdf_type(types.get(subject, [])), rdf_types=sorted(types.get(subject, [])),
-                      label=_short(label), **attrs)
+            self.node(
+                subject,
+                type=_rdf_type(types.get(subject, [])),
+                rdf_types=sorted(types.get(subject, [])),
+                label=_short(label),
+                **attrs,
+            )
         for source, target, name in links:
             self.edge(source, target, name)
+
+
+def _lexical(value: Value) -> str:
+    """A literal's value written as RDF writes it (``true``, not ``True``)."""
+    return ("true" if value else "false") if isinstance(value, bool) else str(value)
 
 
 def _attr_name(name: str) -> str:
@@ -308,8 +331,13 @@ def _attr_name(name: str) -> str:
 def _rdf_type(types: list[str]) -> str:
     names = set(types)
     for name, node_type in (
-        ("Claim", "claim"), ("Person", "person"), ("Country", "country"), ("Group", "group"),
-        ("Organization", "organization"), ("NewsArticle", "article"), ("VerificationMarker", "verification marker"),
+        ("Claim", "claim"),
+        ("Person", "person"),
+        ("Country", "country"),
+        ("Group", "group"),
+        ("Organization", "organization"),
+        ("NewsArticle", "article"),
+        ("VerificationMarker", "verification marker"),
         ("Agent", "agent"),
     ):
         if name in names:
@@ -450,9 +478,9 @@ def dot_chunks(graph: nx.MultiDiGraph) -> Iterator[bytes]:
 def _dot_lines(graph: nx.MultiDiGraph) -> Iterator[str]:
     """Graphviz DOT (pure Python): every id and attribute quoted and escaped."""
     yield f"digraph {_dot_string(graph.graph.get('name', 'cpkg'))} {{"
-    yield "  graph [rankdir=LR, overlap=false, fontname=\"Helvetica\"];"
-    yield "  node [shape=box, style=\"rounded,filled\", fontname=\"Helvetica\", fontsize=10];"
-    yield "  edge [fontname=\"Helvetica\", fontsize=9];"
+    yield '  graph [rankdir=LR, overlap=false, fontname="Helvetica"];'
+    yield '  node [shape=box, style="rounded,filled", fontname="Helvetica", fontsize=10];'
+    yield '  edge [fontname="Helvetica", fontsize=9];'
     for node, data in graph.nodes(data=True):
         attrs = {
             "label": data.get("label", node),
@@ -474,8 +502,13 @@ def _dot_lines(graph: nx.MultiDiGraph) -> Iterator[str]:
 
 def _script_escape(text: str) -> str:
     """JSON text made safe inside a <script> element (no ``</script``, no ``<!--``)."""
-    return text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026").replace(
-        "\u2028", "\\u2028").replace("\u2029", "\\u2029")
+    return (
+        text.replace("<", "\\u003c")
+        .replace(">", "\\u003e")
+        .replace("&", "\\u0026")
+        .replace("\u2028", "\\u2028")
+        .replace("\u2029", "\\u2029")
+    )
 
 
 def _script_json(data: Any) -> str:
@@ -585,8 +618,12 @@ def html_script_hashes(page: bytes | None = None) -> list[str]:
     (those of every page, when no page is given: they do not depend on the graph)."""
     import base64
 
-    text = page.decode("utf-8") if page is not None else HTML_TEMPLATE.split("{data}")[1].format(
-        colours=_script_json(TYPE_COLOURS), cytoscape=_cytoscape_js(), app=HTML_APP
+    text = (
+        page.decode("utf-8")
+        if page is not None
+        else HTML_TEMPLATE.split("{data}")[1].format(
+            colours=_script_json(TYPE_COLOURS), cytoscape=_cytoscape_js(), app=HTML_APP
+        )
     )
     hashes = []
     for match in re.finditer(r"<script>(.*?)</script>", text, flags=re.DOTALL):

@@ -16,29 +16,13 @@ from functools import cache
 
 from cpkg import __version__
 from cpkg.aliases import publisher_agent, search_key
-from cpkg.iris import AGENTS_GRAPH, CPKG, ID, agent_iri, article_graph_iri, article_iri, claim_iri
+from cpkg.formats import RDF_FORMATS
+from cpkg.iris import AGENTS_GRAPH, agent_iri, article_graph_iri, article_iri, claim_iri
 from cpkg.model import GLOBAL_KINDS, Agent, Claim, Extraction, Span
+from cpkg.namespaces import CPKG as CP
+from cpkg.namespaces import FOAF, ID, OA, ORG, PREFIXES, PROV, RDF, RDFS, SCHEMA, SKOS, XSD
 from cpkg.ontology import ONTOLOGY_DIR
-from rdflib import RDF, RDFS, XSD, Dataset, Graph, Literal, Namespace, URIRef
-from rdflib.namespace import DCTERMS, FOAF, ORG, PROV, SDO, SKOS
-
-CP = Namespace(CPKG)
-OA = Namespace("http://www.w3.org/ns/oa#")
-SCHEMA = SDO
-
-PREFIXES: dict[str, str] = {
-    "cpkg": CPKG,
-    "id": ID,
-    "schema": str(SDO),
-    "prov": str(PROV),
-    "oa": str(OA),
-    "org": str(ORG),
-    "foaf": str(FOAF),
-    "skos": str(SKOS),
-    "dcterms": str(DCTERMS),
-    "rdfs": str(RDFS),
-    "xsd": str(XSD),
-}
+from rdflib import Dataset, Graph, Literal, URIRef
 
 VERIFICATION = {"not_independently_confirmed": CP.NotIndependentlyConfirmed, "unmarked": CP.Unmarked}
 CONTEXT = {"body": CP.BodyContext, "embedded_headline": CP.EmbeddedHeadlineContext}
@@ -175,8 +159,12 @@ class _Builder:
         for alias in agent.aliases:
             if alias != agent.label:
                 g.add((node, SKOS.altLabel, Literal(alias)))
-        # Speaker search compares these: every name, case-, accent- and title-insensitive.
-        for name in {search_key(n) for n in (agent.label, *agent.aliases)} - {""}:
+        # Speaker search compares these: every name, case-, accent- and title-insensitive; a
+        # person is also found by surname ("al-Qudra"), as a reader who remembers one name searches.
+        names = {search_key(n) for n in (agent.label, *agent.aliases)}
+        if agent.kind == "person":
+            names |= {name.rsplit(" ", 1)[-1] for name in names if " " in name}
+        for name in names - {""}:
             g.add((node, CP.searchName, Literal(name)))
         if agent.kind not in GLOBAL_KINDS:
             g.add((node, CP.inArticle, self.article_node))
@@ -383,17 +371,16 @@ class _Builder:
             if rel.relation == "described_as":
                 self.add(subject, SCHEMA.description, Literal(rel.object_label))
                 continue
-            obj = rel.object or Agent(key=slug(_strip_article(rel.object_label)), label=_strip_article(
-                rel.object_label), kind="organization")
+            obj = rel.object or Agent(
+                key=slug(_strip_article(rel.object_label)), label=_strip_article(rel.object_label), kind="organization"
+            )
             obj_node = self.agent(obj)
             self.add(fact, CP.factObject, obj_node)
             self.add(subject, ORG.subOrganizationOf, obj_node)
 
     def assessments(self) -> None:
         for index, assessment in enumerate(self.extraction.assessments, 1):
-            node = self.span(
-                URIRef(f"{self.article_node}/assessment/{index}"), assessment.span, CP.SourceAssessment
-            )
+            node = self.span(URIRef(f"{self.article_node}/assessment/{index}"), assessment.span, CP.SourceAssessment)
             self.add(node, CP.about, self.agent(assessment.about))
 
 
@@ -423,15 +410,14 @@ def dataset_graph(dataset: Dataset) -> Graph:
     return union_graph(g for g in dataset.graphs() if len(g))
 
 
-RDF_FORMATS = {"turtle": "turtle", "trig": "trig", "jsonld": "json-ld", "nquads": "nquads", "ntriples": "nt"}
-
-
 def serialize(dataset: Dataset, fmt: str) -> str:
-    """The dataset as ``turtle`` (all triples merged), ``trig``, ``jsonld`` or ``nquads``."""
+    """The dataset in one of ``cpkg.formats.RDF_FORMATS``; a format without named graphs (Turtle,
+    N-Triples, RDF/XML) gets all its triples merged."""
     if fmt not in RDF_FORMATS:
         raise ValueError(f"unknown RDF format {fmt!r}; choose one of {', '.join(RDF_FORMATS)}")
-    if fmt in ("turtle", "ntriples"):
-        return dataset_graph(dataset).serialize(format=RDF_FORMATS[fmt])
+    rdf_format = RDF_FORMATS[fmt]
+    if not rdf_format.dataset:
+        return dataset_graph(dataset).serialize(format=rdf_format.rdflib)
     if fmt == "jsonld":
-        return dataset.serialize(format="json-ld", context={p: n for p, n in PREFIXES.items()}, indent=2)
-    return dataset.serialize(format=RDF_FORMATS[fmt])
+        return dataset.serialize(format=rdf_format.rdflib, context=dict(PREFIXES), indent=2)
+    return dataset.serialize(format=rdf_format.rdflib)

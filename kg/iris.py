@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from urllib.parse import quote
 
-CPKG = "https://w3id.org/cpkg/ontology#"
-ID = "https://w3id.org/cpkg/id/"
+from cpkg.namespaces import ID
+
 AGENTS_GRAPH = ID + "graph/agents"
 
 

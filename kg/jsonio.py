@@ -1,5 +1,7 @@
-"""The JSON contract of `cpkg extract --format json` and the REST API.
+"""The JSON contract of `cpkg extract --format json` and the REST API, built here only.
 
+The CLI gives an extraction as it comes out of the pipeline; the REST API gives the same model
+objects read back from the graph (``cpkg.service``), so a stored article reads as it was posted.
 The shape is documented by ``ontology/extraction.schema.json``; keep the two in step.
 """
 
@@ -83,28 +85,33 @@ def claim_to_json(claim: Claim) -> dict[str, Any]:
     return data
 
 
-def extraction_to_json(extraction: Extraction) -> dict[str, Any]:
+def document_to_json(extraction: Extraction) -> dict[str, Any]:
+    """The contract's ``document``: what the extraction's article and dateline say of it."""
     article, dateline = extraction.article, extraction.dateline
     meta = article.meta
     return {
-        "schema_version": SCHEMA_VERSION,
-        "document": {
-            "id": meta.id,
-            "chars": len(article.text),
-            "sha256": article.content_hash,
-            "url": meta.url,
-            "title": meta.title or (extraction.title.text if extraction.title else None),
-            "publisher": meta.publisher,
-            "published": meta.published.isoformat() if meta.published else None,
-            "dateline": None
-            if dateline is None
-            else {
-                "place": dateline.place,
-                "date": dateline.date.isoformat() if dateline.date else None,
-                "agency": dateline.agency,
-                **_span(dateline.span),  # type: ignore[dict-item]
-            },
+        "id": meta.id,
+        "chars": len(article.text),
+        "sha256": article.content_hash,
+        "url": meta.url,
+        "title": meta.title or (extraction.title.text if extraction.title else None),
+        "publisher": meta.publisher,
+        "published": meta.published.isoformat() if meta.published else None,
+        "dateline": None
+        if dateline is None
+        else {
+            "place": dateline.place,
+            "date": dateline.date.isoformat() if dateline.date else None,
+            "agency": dateline.agency,
+            **_span(dateline.span),  # type: ignore[dict-item]
         },
+    }
+
+
+def extraction_to_json(extraction: Extraction) -> dict[str, Any]:
+    return {
+        "schema_version": SCHEMA_VERSION,
+        "document": document_to_json(extraction),
         "claims": [claim_to_json(claim) for claim in extraction.claims],
         "verification_markers": [
             {"id": marker.id, **_span(marker.span), "covers": list(marker.claim_ids)}  # type: ignore[dict-item]

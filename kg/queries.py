@@ -7,11 +7,13 @@ Each ``.rq`` file starts with a header of comments::
     # param speaker (agent): what the parameter means
     # param article (string, optional): ...
 
+and uses the prefixes of ``cpkg.namespaces`` without declaring them (they are prepended).
 Parameter kinds: ``string`` (bound as a literal to ``?NAME``), ``iri`` (``?NAME``), and ``agent`` /
 ``ref`` (an IRI is bound to ``?NAME``; anything else, a label or an id, to ``?NAMEKey`` as a
-literal). Optional parameters left out are bound to ``""`` (the query treats that as "any").
-Values are always bound with pyoxigraph ``substitutions``, never spliced into the query text.
-Oxigraph requires substituted variables to be projected by the query's SELECT.
+literal). Optional parameters left out are bound to ``""`` (the query treats that as "any"), or,
+for ``iri``, left unbound. Values are bound by the store (``cpkg.sparql_text.bind``), never
+spliced into the text. ``ontology/queries/store/`` holds the stores' own queries, which are not
+listed.
 """
 
 from __future__ import annotations
@@ -21,22 +23,28 @@ import difflib
 import io
 import json
 import re
-from dataclasses import dataclass, field
-from decimal import Decimal
+from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING
 
-import pyoxigraph as ox
 from cpkg.aliases import search_key
-from cpkg.errors import NotFound, QueryError
+from cpkg.errors import NotFound, ParameterError, QueryError
+from cpkg.namespaces import XSD, prologue
 from cpkg.ontology import QUERIES_DIR
-from cpkg.store import Store
+from cpkg.sparql_text import query_form
+from cpkg.store.rows import IRI, BlankNode, Solutions, TypedLiteral, Value
+from rdflib import Graph
+
+if TYPE_CHECKING:
+    from cpkg.store import Store
 
 _PARAM = re.compile(r"^#\s*param\s+(\w+)\s*\((\w+)(\s*,\s*optional)?\)\s*:\s*(.*)$")
 _IRI = re.compile(r"^<?(https?://[^\s<>\"{}|\\^`]+|urn:[^\s<>\"{}|\\^`]+)>?$")
 _KINDS = {"string", "iri", "agent", "ref"}
-_XSD = "http://www.w3.org/2001/XMLSchema#"
+STORE_QUERIES = QUERIES_DIR / "store"
+SUGGESTION_POOL = 5000
+"""Names read to suggest one for a speaker that matches none: a page, never the whole store."""
 
 
 @dataclass(frozen=True)
@@ -53,45 +61,47 @@ class NamedQuery:
     description: str
     params: tuple[Param, ...]
     sparql: str
+    """The text to run: the prefixes it uses, then the file."""
     path: Path
 
-    def substitutions(self, values: dict[str, str] | None = None) -> dict[str, ox.NamedNode | ox.Literal]:
+    def bindings(self, values: dict[str, str] | None = None) -> dict[str, Value]:
         """Bindings for the given parameter values (checked against the declared parameters)."""
         values = dict(values or {})
         declared = {p.name: p for p in self.params}
         unknown = set(values) - set(declared)
         if unknown:
             known = ", ".join(declared) or "none"
-            raise QueryError(f"query {self.name!r} has no parameter {', '.join(sorted(unknown))} (parameters: {known})")
-        subs: dict[str, ox.NamedNode | ox.Literal] = {}
+            names = ", ".join(sorted(unknown))
+            raise ParameterError(f"query {self.name!r} has no parameter {names} (parameters: {known})")
+        bound: dict[str, Value] = {}
         for param in self.params:
             value = values.get(param.name)
             if value is None or value == "":
                 if not param.optional:
-                    raise QueryError(f"query {self.name!r} needs --param {param.name}=... ({param.description})")
+                    raise ParameterError(f"query {self.name!r} needs --param {param.name}=... ({param.description})")
                 if param.kind in ("agent", "ref"):
-                    subs[param.name + "Key"] = ox.Literal("")
+                    bound[param.name + "Key"] = ""
                 elif param.kind == "string":
-                    subs[param.name] = ox.Literal("")
+                    bound[param.name] = ""
                 continue
             if param.kind == "string":
-                subs[param.name] = ox.Literal(value)
+                bound[param.name] = value
             elif param.kind == "iri":
-                subs[param.name] = iri(value)
+                bound[param.name] = iri(value)
             else:  # agent / ref: an IRI, or a label / id
                 match = _IRI.match(value.strip())
                 if match:
-                    subs[param.name] = ox.NamedNode(match.group(1))
-                    subs[param.name + "Key"] = ox.Literal("")
+                    bound[param.name] = IRI(match.group(1))
+                    bound[param.name + "Key"] = ""
                 elif param.kind == "agent":
                     # One speaker search everywhere: the name in the search form every agent carries
                     # (cpkg:searchName), so case, accents, titles and "the" do not matter.
                     # A value with nothing to search ("<", "?") stays as given: it must name no
                     # one, never become "" (any speaker).
-                    subs[param.name + "Key"] = ox.Literal(search_key(value) or value)
+                    bound[param.name + "Key"] = search_key(value) or value
                 else:
-                    subs[param.name + "Key"] = ox.Literal(value.strip())
-        return subs
+                    bound[param.name + "Key"] = value.strip()
+        return bound
 
 
 def agent_values(query: NamedQuery, values: dict[str, str]) -> list[str]:
@@ -104,7 +114,7 @@ def agent_values(query: NamedQuery, values: dict[str, str]) -> list[str]:
 
 
 def no_speaker_message(name: str, names: list[str]) -> str:
-    """"no speaker matches …, did you mean …": the closest known names, by the whole name or by
+    """ "no speaker matches …, did you mean …": the closest known names, by the whole name or by
     one of its words ("Qudra" suggests "Ashraf al-Qudra")."""
     wanted = name.casefold()
 
@@ -119,12 +129,12 @@ def no_speaker_message(name: str, names: list[str]) -> str:
     return f"no speaker matches {name!r}; did you mean {', '.join(repr(n) for n in close)}?"
 
 
-def iri(value: str) -> ox.NamedNode:
-    """A NamedNode from user input, refusing anything that is not a plain http(s)/urn IRI."""
+def iri(value: str) -> IRI:
+    """An IRI from user input, refusing anything that is not a plain http(s)/urn IRI."""
     match = _IRI.match(value.strip())
     if not match:
-        raise QueryError(f"not an IRI: {value!r}")
-    return ox.NamedNode(match.group(1))
+        raise ParameterError(f"not an IRI: {value!r}")
+    return IRI(match.group(1))
 
 
 def parse_named_query(path: Path) -> NamedQuery:
@@ -142,12 +152,12 @@ def parse_named_query(path: Path) -> NamedQuery:
             name = m.group(1)
         elif m := re.match(r"^#\s*description:\s*(.*)$", line):
             description = m.group(1).strip()
-    return NamedQuery(name, description, tuple(params), text, path)
+    return NamedQuery(name, description, tuple(params), prologue(text) + text, path)
 
 
 @cache
 def named_queries(directory: Path = QUERIES_DIR) -> dict[str, NamedQuery]:
-    """All named queries, by name (loaded once)."""
+    """All named queries of a folder, by name (loaded once)."""
     queries = (parse_named_query(path) for path in sorted(directory.glob("*.rq")))
     return {q.name: q for q in queries}
 
@@ -155,86 +165,60 @@ def named_queries(directory: Path = QUERIES_DIR) -> dict[str, NamedQuery]:
 def get_named_query(name: str) -> NamedQuery:
     queries = named_queries()
     if name not in queries:
-        raise QueryError(f"no named query {name!r}; available: {', '.join(sorted(queries))}")
+        raise ParameterError(f"no named query {name!r}; available: {', '.join(sorted(queries))}")
     return queries[name]
 
 
-# ---------------------------------------------------------------- results
+def store_query(name: str) -> NamedQuery:
+    """One of the stores' own queries (``ontology/queries/store/``)."""
+    return named_queries(STORE_QUERIES)[name]
 
 
-@dataclass
+# ---------------------------------------------------------------- running
+
+
+def run_named(
+    store: Store, name: str, params: dict[str, str] | None = None, *, limit: int | None = None, offset: int = 0
+) -> Solutions:
+    """Run a named query with its parameters bound (a page of it, with ``limit``). A speaker given by
+    a name that matches no one is an error that suggests the closest names, not an empty answer."""
+    query = get_named_query(name)
+    rows = store.select(query, query.bindings(params), limit=limit, offset=offset)
+    if not rows and offset == 0:
+        for value in agent_values(query, params or {}):
+            names = [str(row["name"]) for row in store.select(get_named_query("agent_names"), limit=SUGGESTION_POOL)]
+            # Past one page of names there is no verdict: the name may be further on.
+            if len(names) < SUGGESTION_POOL and value.casefold() not in {n.casefold() for n in names}:
+                raise NotFound(no_speaker_message(value, names))
+    return rows
+
+
+@dataclass(frozen=True)
 class QueryResult:
-    """The outcome of a query: solutions (SELECT), a boolean (ASK) or triples (CONSTRUCT/DESCRIBE)."""
+    """The answer to any SPARQL query text: rows (SELECT), a boolean (ASK) or a graph (CONSTRUCT/DESCRIBE)."""
 
-    columns: list[str] = field(default_factory=list)
-    rows: list[list[Any]] = field(default_factory=list)  # pyoxigraph terms or None
+    rows: Solutions | None = None
     boolean: bool | None = None
-    triples: list[ox.Triple] | None = None
-
-    def records(self) -> list[dict[str, Any]]:
-        """Rows as dicts of plain Python values (str, int, float, bool, None)."""
-        return [{c: python_value(t) for c, t in zip(self.columns, row, strict=True)} for row in self.rows]
+    graph: Graph | None = None
 
     def __len__(self) -> int:
-        if self.triples is not None:
-            return len(self.triples)
-        return len(self.rows)
+        return len(self.graph) if self.graph is not None else len(self.rows or ())
 
 
-def python_value(term: Any) -> Any:
-    if term is None:
-        return None
-    if isinstance(term, ox.Literal):
-        datatype = term.datatype.value
-        if datatype in (_XSD + "integer", _XSD + "int", _XSD + "long", _XSD + "nonNegativeInteger"):
-            return int(term.value)
-        if datatype == _XSD + "decimal":
-            number = Decimal(term.value)
-            return int(number) if number == number.to_integral_value() else float(number)
-        if datatype in (_XSD + "double", _XSD + "float"):
-            return float(term.value)
-        if datatype == _XSD + "boolean":
-            return term.value in ("true", "1")
-        return term.value
-    return getattr(term, "value", str(term))
-
-
-def run_query(
-    store: Store, sparql: str, substitutions: dict[str, Any] | None = None, *, limit: int | None = None
-) -> QueryResult:
-    """Run SPARQL in the store (union default graph) and collect the results."""
-    results = store.query(sparql, substitutions)
-    if isinstance(results, ox.QueryBoolean):
-        return QueryResult(boolean=bool(results))
-    if isinstance(results, ox.QueryTriples):
-        return QueryResult(triples=list(results))
-    columns = [v.value for v in results.variables]
-    rows = []
-    for index, solution in enumerate(results):
-        if limit is not None and index >= limit:
-            break
-        rows.append([solution[c] for c in columns])
-    return QueryResult(columns=columns, rows=rows)
-
-
-def run_named(store: Store, name: str, params: dict[str, str] | None = None) -> QueryResult:
-    """Run a named query with parameter values bound by substitution. A speaker given by a name
-    that matches no one is an error that suggests the closest names, not an empty answer."""
-    query = get_named_query(name)
-    result = run_query(store, query.sparql, query.substitutions(params))
-    if not len(result):
-        for value in agent_values(query, params or {}):
-            names = [row["name"] for row in run_query(store, get_named_query("agent_names").sparql).records()]
-            if value.casefold() not in {n.casefold() for n in names}:
-                raise NotFound(no_speaker_message(value, names))
-    return result
+def run_query(store: Store, sparql: str) -> QueryResult:
+    """Run SPARQL text of any form in the store (union default graph)."""
+    form = query_form(sparql)
+    if form == "select":
+        return QueryResult(rows=store.select(sparql))
+    if form == "ask":
+        return QueryResult(boolean=store.ask(sparql))
+    return QueryResult(graph=store.construct(sparql))
 
 
 # ---------------------------------------------------------------- formatting
 
 
-def _cell(term: Any) -> str:
-    value = python_value(term)
+def _cell(value: Value | None) -> str:
     if value is None:
         return ""
     if isinstance(value, bool):
@@ -242,50 +226,51 @@ def _cell(term: Any) -> str:
     return str(value)
 
 
-def term_to_json(term: Any) -> dict[str, object]:
-    """An RDF term in the SPARQL 1.1 Query Results JSON format (RDF-star triples included)."""
-    if isinstance(term, ox.NamedNode):
-        return {"type": "uri", "value": term.value}
-    if isinstance(term, ox.BlankNode):
-        return {"type": "bnode", "value": term.value}
-    if isinstance(term, ox.Literal):
-        data: dict[str, object] = {"type": "literal", "value": term.value}
-        if term.language:
-            data["xml:lang"] = term.language
-        elif term.datatype.value != _XSD + "string":
-            data["datatype"] = term.datatype.value
-        return data
-    if isinstance(term, ox.Triple):
-        parts = {"subject": term.subject, "predicate": term.predicate, "object": term.object}
-        return {"type": "triple", "value": {k: term_to_json(v) for k, v in parts.items()}}
-    raise TypeError(f"unexpected RDF term {term!r}")
+def value_to_json(value: Value) -> dict[str, str]:
+    """A row value in the SPARQL 1.1 Query Results JSON format (a number by its Python type)."""
+    if isinstance(value, IRI):
+        return {"type": "uri", "value": value}
+    if isinstance(value, BlankNode):
+        return {"type": "bnode", "value": value}
+    if isinstance(value, TypedLiteral):
+        if value.language:
+            return {"type": "literal", "value": str(value), "xml:lang": value.language}
+        return {"type": "literal", "value": str(value), "datatype": value.datatype}
+    if isinstance(value, bool):
+        return {"type": "literal", "value": _cell(value), "datatype": str(XSD.boolean)}
+    if isinstance(value, int):
+        return {"type": "literal", "value": str(value), "datatype": str(XSD.integer)}
+    if isinstance(value, float):
+        return {"type": "literal", "value": repr(value), "datatype": str(XSD.double)}
+    return {"type": "literal", "value": value}
 
 
-def format_result(result: QueryResult, fmt: str = "table", *, width: int = 60) -> str:
+def format_result(result: QueryResult | Solutions, fmt: str = "table", *, width: int = 60) -> str:
     """The result as ``table`` (aligned text), ``json`` (SPARQL 1.1 JSON results) or ``csv``."""
+    if isinstance(result, Solutions):
+        result = QueryResult(rows=result)
     if result.boolean is not None:
         if fmt == "json":
             return json.dumps({"head": {}, "boolean": result.boolean})
         return "true" if result.boolean else "false"
-    if result.triples is not None:
-        return ox.serialize(result.triples, format=ox.RdfFormat.N_TRIPLES).decode("utf-8")
+    if result.graph is not None:
+        return result.graph.serialize(format="nt")
+    rows = result.rows if result.rows is not None else Solutions([])
     if fmt == "json":
-        bindings = [
-            {c: term_to_json(t) for c, t in zip(result.columns, row, strict=True) if t is not None}
-            for row in result.rows
-        ]
-        return json.dumps({"head": {"vars": result.columns}, "results": {"bindings": bindings}}, indent=2)
+        bindings = [{name: value_to_json(value) for name, value in row.items()} for row in rows]
+        return json.dumps({"head": {"vars": rows.columns}, "results": {"bindings": bindings}}, indent=2)
+    records = [[_cell(row.get(column)) for column in rows.columns] for row in rows]
     if fmt == "csv":
         buffer = io.StringIO()
         writer = csv.writer(buffer, lineterminator="\n")
-        writer.writerow(result.columns)
-        writer.writerows([_cell(t) for t in row] for row in result.rows)
+        writer.writerow(rows.columns)
+        writer.writerows(records)
         return buffer.getvalue()
     if fmt != "table":
         raise QueryError(f"unknown output format {fmt!r} (table, json, csv)")
-    cells = [[_shorten(_cell(t), width) for t in row] for row in result.rows]
-    widths = [max([len(c), *(len(row[i]) for row in cells)]) for i, c in enumerate(result.columns)]
-    lines = ["  ".join(c.ljust(w) for c, w in zip(result.columns, widths, strict=True)).rstrip()]
+    cells = [[_shorten(cell, width) for cell in record] for record in records]
+    widths = [max([len(c), *(len(row[i]) for row in cells)]) for i, c in enumerate(rows.columns)]
+    lines = ["  ".join(c.ljust(w) for c, w in zip(rows.columns, widths, strict=True)).rstrip()]
     lines.append("  ".join("-" * w for w in widths))
     lines += ["  ".join(c.ljust(w) for c, w in zip(row, widths, strict=True)).rstrip() for row in cells]
     lines.append(f"({len(cells)} row{'s' if len(cells) != 1 else ''})")

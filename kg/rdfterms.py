@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 import pyoxigraph as ox
+from cpkg.namespaces import XSD
 from rdflib import BNode, Literal, URIRef
 from rdflib.term import Node
 
@@ -34,7 +35,7 @@ def to_rdflib(term: Any) -> Node:
         if term.language:
             return Literal(term.value, lang=term.language)
         datatype = term.datatype.value
-        if datatype == "http://www.w3.org/2001/XMLSchema#string":
+        if datatype == XSD.string:
             return Literal(term.value)
         return Literal(term.value, datatype=URIRef(datatype))
     raise TypeError(f"cannot convert {term!r}")

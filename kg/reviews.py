@@ -28,18 +28,16 @@ from typing import Any
 import pyoxigraph as ox
 from cpkg.clusters import ClusterSettings, ContentVectors, StoredClaim, read_stored_claims
 from cpkg.errors import InputError, NotAClaimReview
-from cpkg.iris import CPKG, ID
+from cpkg.namespaces import CPKG, DCTERMS, ID, RDF, XSD
+from cpkg.namespaces import SCHEMA as SDO
 from cpkg.queries import run_named
 from cpkg.store import Store
-from rdflib import RDF, Graph, Literal, URIRef
-from rdflib.namespace import SDO
+from rdflib import Graph, Literal, URIRef
 
 SCHEMA_HTTP = "http://schema.org/"
 INLINE_SCHEMA_CONTEXT = {"@vocab": str(SDO)}
 MATCH_THRESHOLD = 0.3
 MAX_REVIEW_BYTES = 5_000_000
-XSD = "http://www.w3.org/2001/XMLSchema#"
-PROV = "http://www.w3.org/ns/prov#"
 
 
 @dataclass(frozen=True)
@@ -237,7 +235,7 @@ def review_quads(review: ClaimReview, matches: Iterable[ReviewMatch], source: st
     text(node, schema + "claimReviewed", review.claim_reviewed)
     text(node, schema + "url", review.review_url)
     text(node, schema + "datePublished", review.review_date)
-    text(node, "http://purl.org/dc/terms/source", source)
+    text(node, str(DCTERMS.source), source)
     if review.reviewer:
         reviewer = ox.NamedNode(f"{review.iri}/author")
         add(node, schema + "author", reviewer)

@@ -15,8 +15,9 @@ from typing import Literal as Literal_
 
 import pyshacl
 from cpkg.errors import InputError
-from cpkg.graph import PREFIXES, dataset_graph
+from cpkg.graph import dataset_graph
 from cpkg.iris import AGENTS_GRAPH, article_graph_iri
+from cpkg.namespaces import PREFIXES
 from cpkg.ontology import ONTOLOGY_DIR
 from cpkg.shacl import CompiledShapes
 from rdflib import Dataset, Graph, Literal, URIRef
@@ -174,30 +175,14 @@ def validate(data: Dataset | Graph, *, engine: Engine = "compiled") -> Validatio
     return ValidationResult(conforms=bool(conforms), report_text=str(text), violations=violations)
 
 
-ARTICLE_CONSTRUCT = """
-CONSTRUCT { ?s ?p ?o } WHERE {
-  { GRAPH ?g { ?s ?p ?o } }
-  UNION
-  { GRAPH ?g { ?x ?q ?s } GRAPH ?agents { ?s ?p ?o } }
-}
-"""
-
-
 def article_graph_from_store(store: Store, article_id: str) -> Graph:
     """An article's graph plus the agents it references, copied out of the store."""
-    from pyoxigraph import NamedNode
+    from cpkg.queries import store_query
+    from cpkg.store.rows import IRI
 
-    graph = Graph()
-    solutions = store.query(
-        ARTICLE_CONSTRUCT,
-        substitutions={"g": NamedNode(article_graph_iri(article_id)), "agents": NamedNode(AGENTS_GRAPH)},
-        use_default_graph_as_union=False,
+    return store.construct(
+        store_query("article_graph"), {"graph": IRI(article_graph_iri(article_id)), "agents": IRI(AGENTS_GRAPH)}
     )
-    from cpkg.rdfterms import to_rdflib
-
-    for triple in solutions:
-        graph.add((to_rdflib(triple.subject), to_rdflib(triple.predicate), to_rdflib(triple.object)))
-    return graph
 
 
 def validate_store(store: Store) -> dict[str, ValidationResult]:

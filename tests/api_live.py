@@ -63,9 +63,23 @@ def live_server(store: Path, token: str | None = TOKEN, **env: str) -> Iterator[
     code = "import sys; from cpkg.cli import main; sys.exit(main())"
     with open(log, "wb") as out:
         process = subprocess.Popen(
-            [sys.executable, "-c", code, "serve", "--fd", str(listener.fileno()), "--store", str(store),
-             "--log-level", "warning"],
-            cwd=ROOT, env=environment, stdout=out, stderr=subprocess.STDOUT, pass_fds=(listener.fileno(),),
+            [
+                sys.executable,
+                "-c",
+                code,
+                "serve",
+                "--fd",
+                str(listener.fileno()),
+                "--store",
+                str(store),
+                "--log-level",
+                "warning",
+            ],
+            cwd=ROOT,
+            env=environment,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            pass_fds=(listener.fileno(),),
         )
     listener.close()  # the server holds its own copy
     base = f"http://127.0.0.1:{port}"

@@ -16,13 +16,22 @@ import pytest
 CHROMIUM = os.environ.get("CPKG_CHROMIUM", "/usr/bin/chromium")
 CHROMEDRIVER = os.environ.get("CPKG_CHROMEDRIVER") or shutil.which("chromedriver") or "/usr/bin/chromedriver"
 # No background networking: this machine's network is closed, and Chromium must not phone home.
-FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-         "--disable-component-update", "--disable-sync", "--no-first-run", "--window-size=1400,1000"]
+FLAGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+    "--window-size=1400,1000",
+]
 
 webdriver = pytest.importorskip("selenium.webdriver", reason="Selenium is not installed (pip install selenium)")
 if not Path(CHROMIUM).exists():
-    pytest.skip(f"Chromium not found at {CHROMIUM} (apt-get install chromium; see .ci/install-browser)",
-                allow_module_level=True)
+    pytest.skip(
+        f"Chromium not found at {CHROMIUM} (apt-get install chromium; see .ci/install-browser)", allow_module_level=True
+    )
 if not Path(CHROMEDRIVER).exists():
     pytest.skip(f"chromedriver not found at {CHROMEDRIVER} (apt-get install chromium-driver)", allow_module_level=True)
 

@@ -117,8 +117,12 @@ def seed_extraction(publisher: str | None = "Example News") -> Extraction:
             )
         )
     for claim_id, sentence, number, qualifier_text in [
-        ("a01", "More than 3,600 Palestinian children have been killed in 25 days of fighting", 3600,
-         "More than 3,600"),
+        (
+            "a01",
+            "More than 3,600 Palestinian children have been killed in 25 days of fighting",
+            3600,
+            "More than 3,600",
+        ),
         ("a02", "More than 1,400 people have been killed on the Israeli side", 1400, "More than 1,400"),
     ]:
         content = _find(text, sentence, 0)
@@ -137,13 +141,24 @@ def seed_extraction(publisher: str | None = "Example News") -> Extraction:
         dateline=Dateline(Span.of(text, 0, 18), "Rafah", dt.date(2023, 11, 2)),
         headlines=[Span.of(text, *h["span"]) for h in gold["embedded_headlines"]],
         claims=claims,
-        markers=[VerificationMarker(Span.of(text, *m["span"]), tuple(m["applies_to"]))
-                 for m in gold["verification_markers"]],
+        markers=[
+            VerificationMarker(Span.of(text, *m["span"]), tuple(m["applies_to"])) for m in gold["verification_markers"]
+        ],
         org_relations=[
-            OrgRelation(health, "part_of", "the Hamas-run government", None,
-                        _find(text, "The Health Ministry is part of the Hamas-run government", 0)),
-            OrgRelation(isw, "described_as", "a US research group", None,
-                        _find(text, "the Institute for the Study of War, a US research group", 0)),
+            OrgRelation(
+                health,
+                "part_of",
+                "the Hamas-run government",
+                None,
+                _find(text, "The Health Ministry is part of the Hamas-run government", 0),
+            ),
+            OrgRelation(
+                isw,
+                "described_as",
+                "a US research group",
+                None,
+                _find(text, "the Institute for the Study of War, a US research group", 0),
+            ),
         ],
         assessments=[SourceAssessment(health, Span.of(text, *gold["source_assessments"][0]["span"]))],
         model="hand-built-fixture",
@@ -157,8 +172,6 @@ def disagreeing_extraction() -> Extraction:
     extraction = seed_extraction()
     article = replace(extraction.article, meta=replace(extraction.article.meta, id="disagreeing"))
     for claim in extraction.claims:
-        claim.quantities = tuple(
-            replace(q, qualifier="exact") if q.value == 3600 else q for q in claim.quantities
-        )
+        claim.quantities = tuple(replace(q, qualifier="exact") if q.value == 3600 else q for q in claim.quantities)
     extraction.article = article
     return extraction

@@ -22,7 +22,7 @@ def article_text(index: int, version: int = 0, *, tag: str = "") -> str:
     return (
         f"{town.upper()} (Reuters) - At least {figure} people were evacuated in {town} on Monday, "
         f"{org} said in a statement. Report {tag}{index} version {version}.\n\n"
-        f"\"We are doing everything we can,\" {first}, a spokesperson for {org}, told reporters. "
+        f'"We are doing everything we can," {first}, a spokesperson for {org}, told reporters. '
         f"{second} said the damage could reach {figure * 3} million dollars, a figure that could not be "
         "independently confirmed.\n\n"
         f"Residents said the roads were closed for {rnd.randint(2, 30)} hours."

@@ -34,15 +34,19 @@ def test_query_page(server: LiveServer, browser: Any) -> None:
     wait = WebDriverWait(browser, 30)
     wait.until(lambda d: d.find_elements(By.CSS_SELECTOR, ".yasgui .tabPanel, .yasgui .CodeMirror"))
     names = set(named_queries())
-    wait.until(lambda d: names <= {e.get_attribute("textContent").strip()
-                                          for e in d.find_elements(By.CSS_SELECTOR, ".yasgui .tab a span")})
+    wait.until(
+        lambda d: (
+            names
+            <= {e.get_attribute("textContent").strip() for e in d.find_elements(By.CSS_SELECTOR, ".yasgui .tab a span")}
+        )
+    )
     browser.execute_script(
-        "const y = window.__cpkgYasgui;"
-        "y.addTab(true, {name: 'check', yasqe: {value: 'SELECT ?o WHERE { ?s ?p ?o }'}});"
+        "const y = window.__cpkgYasgui;y.addTab(true, {name: 'check', yasqe: {value: 'SELECT ?o WHERE { ?s ?p ?o }'}});"
     )
     wait.until(lambda d: d.execute_script("return !!window.__cpkgYasgui.getTab().getYasqe()"))
     browser.execute_script("window.__cpkgYasgui.getTab().query();")
     wait.until(lambda d: "ok!" in d.find_element(By.CSS_SELECTOR, ".yasgui").text)
-    severe = [e["message"] for e in browser.get_log("browser")
-              if e["level"] == "SEVERE" and "favicon.ico" not in e["message"]]
+    severe = [
+        e["message"] for e in browser.get_log("browser") if e["level"] == "SEVERE" and "favicon.ico" not in e["message"]
+    ]
     assert severe == []

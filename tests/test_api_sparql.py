@@ -108,12 +108,12 @@ def test_format_parameter_overrides_accept(server: LiveServer) -> None:
 )
 def test_construct_formats(server: LiveServer, accept: str | None, media: str) -> None:
     import pyoxigraph as ox
-    from cpkg.api.results import RDF_FORMATS
+    from cpkg.formats import by_media_type
 
     response = get(server, CONSTRUCT, accept)
     assert response.status_code == 200
     assert response.headers["content-type"].split(";")[0] == media
-    parsed = list(ox.parse(response.content, format=RDF_FORMATS[media]))
+    parsed = list(ox.parse(response.content, format=by_media_type(media).oxigraph))
     assert len(parsed) == 2
 
 
@@ -239,9 +239,9 @@ def test_per_request_timeout_can_only_be_lower(server: LiveServer) -> None:
 
 def test_concurrency_cap_gives_503_with_retry_after(server: LiveServer) -> None:
     with ThreadPoolExecutor(6) as pool:
-        responses = list(pool.map(
-            lambda _: httpx.post(server.sparql, data={"query": RUNAWAY, "timeout": "2"}, timeout=60), range(6)
-        ))
+        responses = list(
+            pool.map(lambda _: httpx.post(server.sparql, data={"query": RUNAWAY, "timeout": "2"}, timeout=60), range(6))
+        )
     codes = sorted(r.status_code for r in responses)
     assert 503 in codes and 504 in codes
     refused = next(r for r in responses if r.status_code == 503)
@@ -274,9 +274,12 @@ def test_writes_are_off_without_a_token(tmp_path) -> None:  # type: ignore[no-un
         )
         assert response.status_code == 403 and "disabled" in response.text
         assert "SPARQL11Update" not in httpx.get(live.sparql).text
-        assert "access-control-allow-origin" not in httpx.get(
-            live.sparql, params={"query": "ASK {}"}, headers={"Origin": "https://evil.example"}
-        ).headers
+        assert (
+            "access-control-allow-origin"
+            not in httpx.get(
+                live.sparql, params={"query": "ASK {}"}, headers={"Origin": "https://evil.example"}
+            ).headers
+        )
 
 
 def test_update_sees_fresh_writes_immediately(server: LiveServer) -> None:

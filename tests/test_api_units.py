@@ -7,8 +7,8 @@ import pytest
 from cpkg.api import conneg
 from cpkg.api.app import create_app
 from cpkg.api.settings import Settings
-from cpkg.api.update_dataset import apply_using
 from cpkg.errors import InputError
+from cpkg.sparql_text import add_using as apply_using
 from fastapi.testclient import TestClient
 
 
@@ -37,7 +37,7 @@ def test_choose(accept: str | None, kind: str, fmt: str | None, expected: str | 
 
 def test_apply_using_inserts_before_each_top_level_where() -> None:
     update = (
-        'PREFIX where: <http://x/> # WHERE {\n'
+        "PREFIX where: <http://x/> # WHERE {\n"
         'INSERT { GRAPH <http://g/> { ?s a where:B } } WHERE { ?s ?p "WHERE" . { SELECT ?s WHERE { ?s ?p ?o } } } ;\n'
         "DELETE WHERE { ?a ?b ?c }"
     )
@@ -47,8 +47,13 @@ def test_apply_using_inserts_before_each_top_level_where() -> None:
     assert apply_using(update, [], []) == update
 
 
-@pytest.mark.parametrize("update", ["WITH <http://g> DELETE { ?s ?p ?o } WHERE { ?s ?p ?o }",
-                                    "DELETE { ?s ?p ?o } USING <http://g> WHERE { ?s ?p ?o }"])
+@pytest.mark.parametrize(
+    "update",
+    [
+        "WITH <http://g> DELETE { ?s ?p ?o } WHERE { ?s ?p ?o }",
+        "DELETE { ?s ?p ?o } USING <http://g> WHERE { ?s ?p ?o }",
+    ],
+)
 def test_apply_using_refuses_a_conflicting_dataset(update: str) -> None:
     with pytest.raises(InputError):
         apply_using(update, ["http://a/"], [])
@@ -61,8 +66,12 @@ def test_apply_using_checks_iris() -> None:
 
 def test_settings_from_env() -> None:
     settings = Settings.from_env(
-        {"CPKG_QUERY_TIMEOUT": "5", "CPKG_ROW_LIMIT": "7", "CPKG_CORS_ORIGINS": "https://a.example, https://b.example",
-         "CPKG_ADMIN_TOKEN": "x" * 20},
+        {
+            "CPKG_QUERY_TIMEOUT": "5",
+            "CPKG_ROW_LIMIT": "7",
+            "CPKG_CORS_ORIGINS": "https://a.example, https://b.example",
+            "CPKG_ADMIN_TOKEN": "x" * 20,
+        },
         row_limit=9,
     )
     assert settings.query_timeout == 5 and settings.row_limit == 9
@@ -110,8 +119,12 @@ def test_protocol_errors_in_process() -> None:
         assert client.get("/sparql?query=ASK%7B%7D&query=ASK%7B%7D").status_code == 400
         assert client.post("/sparql", content=b"ASK {}").status_code == 415
         utf16 = "ASK {}".encode("utf-16")
-        assert client.post("/sparql", content=utf16,
-                           headers={"Content-Type": "application/sparql-query; charset=UTF-16"}).status_code == 415
+        assert (
+            client.post(
+                "/sparql", content=utf16, headers={"Content-Type": "application/sparql-query; charset=UTF-16"}
+            ).status_code
+            == 415
+        )
         bad = client.post("/sparql", content=b"ASK { \xff }", headers={"Content-Type": "application/sparql-query"})
         assert bad.status_code == 400 and "UTF-8" in bad.text
         assert client.get("/sparql", params={"query": "ASK {}", "default-graph-uri": "not an iri"}).status_code == 400
@@ -125,22 +138,30 @@ def test_select_serializations_match_pyoxigraph() -> None:
 
     import pyoxigraph as ox
     from cpkg.api.worker import QueryJob, execute
+    from cpkg.store.oxigraph import OxigraphStore
 
-    store = ox.Store()
-    g = ox.NamedNode("http://example.org/g")
-    for i, obj in enumerate([
-        ox.Literal('quote " back\\slash\nnew\tline ünï 🙂'),
-        ox.Literal("hallo", language="de"),
-        ox.Literal("3", datatype=ox.NamedNode("http://www.w3.org/2001/XMLSchema#integer")),
-        ox.BlankNode("b1"),
-        ox.NamedNode("http://example.org/o?x=1&y=%3C2%3E"),
-    ]):
-        store.add(ox.Quad(ox.NamedNode(f"http://example.org/s{i}"), ox.NamedNode("http://example.org/p"), obj, g))
+    triples = []
+    for i, obj in enumerate(
+        [
+            ox.Literal('quote " back\\slash\nnew\tline ünï 🙂'),
+            ox.Literal("hallo", language="de"),
+            ox.Literal("3", datatype=ox.NamedNode("http://www.w3.org/2001/XMLSchema#integer")),
+            ox.BlankNode("b1"),
+            ox.NamedNode("http://example.org/o?x=1&y=%3C2%3E"),
+        ]
+    ):
+        triples.append(ox.Triple(ox.NamedNode(f"http://example.org/s{i}"), ox.NamedNode("http://example.org/p"), obj))
+    store = OxigraphStore(None)
+    store.load(ox.serialize(triples, format=ox.RdfFormat.N_TRIPLES) or b"", "ntriples", "http://example.org/g")
     query = "SELECT ?s ?o ?none WHERE { ?s ?p ?o OPTIONAL { ?s <http://nope> ?none } } ORDER BY ?s"
-    for media, fmt in (("json", ox.QueryResultsFormat.JSON), ("xml", ox.QueryResultsFormat.XML),
-                       ("csv", ox.QueryResultsFormat.CSV), ("tsv", ox.QueryResultsFormat.TSV)):
+    for media, fmt in (
+        ("json", ox.QueryResultsFormat.JSON),
+        ("xml", ox.QueryResultsFormat.XML),
+        ("csv", ox.QueryResultsFormat.CSV),
+        ("tsv", ox.QueryResultsFormat.TSV),
+    ):
         ours = execute(store, QueryJob(query=query, fmt=media, union_default=True)).body
-        native = store.query(query, use_default_graph_as_union=True).serialize(format=fmt)
+        native = store.evaluate(query).serialize(format=fmt)
         if media == "json":
             assert json.loads(ours) == json.loads(native)
         elif media == "csv":

@@ -10,6 +10,7 @@ import httpx
 import pyoxigraph as ox
 from api_live import live_server
 from cpkg.api.worker import Snapshots
+from cpkg.store.oxigraph import OxigraphStore
 
 EX = "http://example.org/"
 
@@ -18,16 +19,20 @@ def quad(i: int) -> ox.Quad:
     return ox.Quad(ox.NamedNode(f"{EX}s{i}"), ox.NamedNode(f"{EX}p"), ox.Literal(str(i)), ox.NamedNode(f"{EX}g"))
 
 
+def add(store: OxigraphStore, i: int) -> None:
+    store.load(ox.serialize([quad(i).triple], format=ox.RdfFormat.N_TRIPLES) or b"", "ntriples", f"{EX}g")
+
+
 def test_snapshots_follow_writes_and_are_removed(tmp_path: Path) -> None:
-    store = ox.Store(str(tmp_path / "store"))
+    store = OxigraphStore(tmp_path / "store")
     snapshots = Snapshots(store, tmp_path / "store")
-    store.add(quad(1))
+    add(store, 1)
     snapshots.changed()
     first = snapshots.acquire()
     assert snapshots.acquire_if_fresh() == first  # no write since: same snapshot
     snapshots.release(first)
     assert len(ox.Store.read_only(first)) == 1
-    store.add(quad(2))
+    add(store, 2)
     snapshots.changed()
     assert snapshots.acquire_if_fresh() is None
     second = snapshots.acquire()

@@ -192,6 +192,8 @@ def test_a_worker_that_dies_on_an_article_fails_that_article_only(tmp_path, caps
         assert stored.article_ids() == ["a", "c"]
 
 
-def test_serve_refuses_a_remote_store_clearly(capsys):
+def test_serve_fails_clearly_on_a_remote_store_it_cannot_reach(capsys):
+    # cpkg serve works on a SPARQL server (tests/test_api_rest.py, test_api_sparql.py run on Virtuoso);
+    # one that does not answer stops it before it takes the port.
     assert main(["serve", "--store", "http://127.0.0.1:9/sparql"]) == 2
-    assert "needs the embedded store" in capsys.readouterr().err
+    assert "cannot reach the SPARQL store at http://127.0.0.1:9/sparql" in capsys.readouterr().err

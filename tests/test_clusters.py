@@ -19,7 +19,7 @@ from cpkg.clusters import (
     content_words,
     recompute_clusters,
 )
-from cpkg.iris import CPKG
+from cpkg.namespaces import CPKG
 from cpkg.ontology import ONTOLOGY_DIR
 from cpkg.pipeline import Ingestor
 from cpkg.queries import run_named
@@ -191,15 +191,13 @@ def test_clusters_are_stored_and_queried_by_name(store: Store) -> None:
 
 
 def test_recomputing_replaces_the_clusters_graph(store: Store) -> None:
-    before = store.triple_count()
+    before = store.stats().triples
     assert len(recompute_clusters(store)) == 1
-    assert store.triple_count() == before  # the same clusters again: replaced, not added
+    assert store.stats().triples == before  # the same clusters again: replaced, not added
     assert recompute_clusters(store, ClusterSettings(threshold=2.0)) == []
-    assert not bool(
-        store.query(
-            f"ASK {{ GRAPH <{CLUSTERS_GRAPH}> {{ ?cluster cpkg:member ?claim }} }}".replace(
-                "cpkg:member", "<https://w3id.org/cpkg/ontology#member>"
-            )
+    assert not store.ask(
+        f"ASK {{ GRAPH <{CLUSTERS_GRAPH}> {{ ?cluster cpkg:member ?claim }} }}".replace(
+            "cpkg:member", "<https://w3id.org/cpkg/ontology#member>"
         )
     )
     recompute_clusters(store)  # as the other tests of the module expect
@@ -219,8 +217,8 @@ def test_cpkg_cluster_prints_the_widest_clusters(tmp_path, capsys: pytest.Captur
 
 def test_cluster_terms_are_declared_with_label_and_comment(store: Store) -> None:
     onto = Graph().parse(ONTOLOGY_DIR / "clusters.ttl")
-    rows = store.query(f"SELECT DISTINCT ?p ?o WHERE {{ GRAPH <{CLUSTERS_GRAPH}> {{ ?s ?p ?o }} }}")
-    used = {term.value for row in rows for term in row if term.value.startswith(CPKG)}
+    rows = store.select(f"SELECT DISTINCT ?p ?o WHERE {{ GRAPH <{CLUSTERS_GRAPH}> {{ ?s ?p ?o }} }}")
+    used = {value for row in rows for value in row.values() if isinstance(value, str) and value.startswith(CPKG)}
     assert used >= {CPKG + "ClaimCluster", CPKG + "member", CPKG + "firstReport", CPKG + "outletCount"}
     for term in used:
         node = URIRef(term)

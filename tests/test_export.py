@@ -94,8 +94,10 @@ def test_verification_marker_covers_the_two_unconfirmed_claims(claims_graph):
     assert {claims_graph.nodes[c]["speaker"] for c in covered} == {"Israel Defense Forces"}
 
 
-@pytest.mark.parametrize("speaker", ["IDF", "israeli military", "Israel Defense Forces",
-                                     agent_iri("israel-defense-forces"), "israel-defense-forces"])
+@pytest.mark.parametrize(
+    "speaker",
+    ["IDF", "israeli military", "Israel Defense Forces", agent_iri("israel-defense-forces"), "israel-defense-forces"],
+)
 def test_speaker_view_by_iri_id_label_or_alias(store, speaker):
     graph = export.build_graph(store, view="speaker", speaker=speaker)
     claims = nodes_of(graph, "claim")
@@ -117,8 +119,9 @@ def test_article_view_and_filters(store):
         export.build_graph(store, view="everything")
 
 
-@pytest.mark.parametrize("hostile", ['IDF" } UNION { ?s ?p ?o } #', "IDF' || true || '", "} ; DROP ALL ; #",
-                                     "IDF\n}", "\u202eIDF"])
+@pytest.mark.parametrize(
+    "hostile", ['IDF" } UNION { ?s ?p ?o } #', "IDF' || true || '", "} ; DROP ALL ; #", "IDF\n}", "\u202eIDF"]
+)
 def test_hostile_speaker_values_are_bound_not_spliced(store, hostile):
     with pytest.raises(NotFound, match="no speaker"):
         export.build_graph(store, view="speaker", speaker=hostile)
@@ -268,11 +271,29 @@ def test_cli_export_writes_files(tmp_path, capsys):
     back = nx.read_graphml(tmp_path / "seed.graphml", force_multigraph=True)
     assert back.nodes[QUDRA]["label"] == "Ashraf al-Qudra"
     capsys.readouterr()
-    assert main(["export", "--format", "cytoscape", "--view", "speaker", "--speaker", "al-Qudra",
-                 "--store", str(store_dir)]) == 2
+    assert (
+        main(
+            ["export", "--format", "cytoscape", "--view", "speaker", "--speaker", "al-Qudra", "--store", str(store_dir)]
+        )
+        == 2
+    )
     assert "no speaker matches 'al-Qudra'; did you mean 'Ashraf al-Qudra'?" in capsys.readouterr().err
-    assert main(["export", "--format", "cytoscape", "--view", "speaker", "--speaker", "Ashraf al-Qudra",
-                 "--store", str(store_dir)]) == 0
+    assert (
+        main(
+            [
+                "export",
+                "--format",
+                "cytoscape",
+                "--view",
+                "speaker",
+                "--speaker",
+                "Ashraf al-Qudra",
+                "--store",
+                str(store_dir),
+            ]
+        )
+        == 0
+    )
     data = json.loads(capsys.readouterr().out)
     assert {n["data"]["type"] for n in data["elements"]["nodes"]} >= {"claim", "person", "organization"}
 

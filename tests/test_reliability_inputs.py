@@ -25,10 +25,12 @@ def live(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
         yield server
 
 
-def post(live: LiveServer, content: bytes | None = None, headers: dict[str, str] | None = None,
-         json: Any = None) -> httpx.Response:
-    return httpx.post(live.base + "/documents", content=content, json=json, timeout=60,
-                      headers={**live.auth(), **(headers or {})})
+def post(
+    live: LiveServer, content: bytes | None = None, headers: dict[str, str] | None = None, json: Any = None
+) -> httpx.Response:
+    return httpx.post(
+        live.base + "/documents", content=content, json=json, timeout=60, headers={**live.auth(), **(headers or {})}
+    )
 
 
 def total(live: LiveServer) -> int:
@@ -124,7 +126,7 @@ def test_html_given_as_text_is_converted(live: LiveServer, as_json: bool) -> Non
     assert body["document"]["chars"] == len(plain)
     assert body["claims"]
     for claim in body["claims"]:
-        assert claim["text"] == plain[claim["start"]:claim["end"]]
+        assert claim["text"] == plain[claim["start"] : claim["end"]]
         assert "<" not in claim["text"] and "&quot;" not in claim["text"] and "&amp;" not in claim["text"]
     assert "do not keep me" not in plain and "color: red" not in plain and "Home" not in plain
     texts = " ".join(c["text"] for c in body["claims"])
@@ -133,22 +135,25 @@ def test_html_given_as_text_is_converted(live: LiveServer, as_json: bool) -> Non
     assert stored["document"]["chars"] == len(plain)
 
 
-@pytest.mark.parametrize("payload", [
-    {"text": 5},
-    {"text": None},
-    {"text": ["a", "list"]},
-    {"text": {"nested": "object"}},
-    {"title": "no text at all"},
-    {"text": "The minister said all was well.", "title": 5},
-    {"text": "The minister said all was well.", "published": 20240101},
-    {"text": "The minister said all was well.", "url": ["http://example.org"]},
-    {"text": "The minister said all was well.", "id": True},
-    [],
-    ["text"],
-    "just a string",
-    42,
-    None,
-])
+@pytest.mark.parametrize(
+    "payload",
+    [
+        {"text": 5},
+        {"text": None},
+        {"text": ["a", "list"]},
+        {"text": {"nested": "object"}},
+        {"title": "no text at all"},
+        {"text": "The minister said all was well.", "title": 5},
+        {"text": "The minister said all was well.", "published": 20240101},
+        {"text": "The minister said all was well.", "url": ["http://example.org"]},
+        {"text": "The minister said all was well.", "id": True},
+        [],
+        ["text"],
+        "just a string",
+        42,
+        None,
+    ],
+)
 def test_json_with_wrong_types_is_422(live: LiveServer, payload: Any) -> None:
     before = total(live)
     response = post(live, json_module.dumps(payload).encode(), {"Content-Type": "application/json"})
@@ -157,10 +162,13 @@ def test_json_with_wrong_types_is_422(live: LiveServer, payload: Any) -> None:
     assert total(live) == before
 
 
-@pytest.mark.parametrize("payload", [
-    {"text": "The minister said all was well.", "published": "last Tuesday"},
-    {"text": "The minister said all was well.", "colour": "blue"},
-])
+@pytest.mark.parametrize(
+    "payload",
+    [
+        {"text": "The minister said all was well.", "published": "last Tuesday"},
+        {"text": "The minister said all was well.", "colour": "blue"},
+    ],
+)
 def test_json_with_bad_values_is_a_client_error(live: LiveServer, payload: Any) -> None:
     response = post(live, json=payload)
     assert response.status_code in (400, 422), response.text
@@ -180,8 +188,13 @@ def test_wrong_content_type_is_415(live: LiveServer) -> None:
 
 def test_writes_need_the_token(live: LiveServer) -> None:
     text = article_text(1, tag="token").encode()
-    for headers in ({}, {"Authorization": "Bearer wrong-token-0123456789"}, {"Authorization": "Basic eDp5"},
-                    {"Authorization": f"Bearer {live.token}x"}, {"Authorization": live.token}):
+    for headers in (
+        {},
+        {"Authorization": "Bearer wrong-token-0123456789"},
+        {"Authorization": "Basic eDp5"},
+        {"Authorization": f"Bearer {live.token}x"},
+        {"Authorization": live.token},
+    ):
         response = httpx.post(live.base + "/documents", content=text, headers={**TEXT, **headers}, timeout=30)
         assert response.status_code == 403, (headers, response.status_code)
     assert live.token not in live.log.read_text(errors="replace")
@@ -191,11 +204,16 @@ def test_writes_are_off_without_a_configured_token(tmp_path: Any) -> None:
     with live_server(tmp_path / "store", token=None) as server:
         for token in ("", "anything-at-all-0123456789"):
             headers = {"Authorization": f"Bearer {token}"} if token else {}
-            response = httpx.post(server.base + "/documents", content=b"The minister said so.",
-                                  headers={**TEXT, **headers}, timeout=30)
+            response = httpx.post(
+                server.base + "/documents", content=b"The minister said so.", headers={**TEXT, **headers}, timeout=30
+            )
             assert response.status_code == 403
-            response = httpx.post(server.sparql, content=b"CLEAR ALL",
-                                  headers={"Content-Type": "application/sparql-update", **headers}, timeout=30)
+            response = httpx.post(
+                server.sparql,
+                content=b"CLEAR ALL",
+                headers={"Content-Type": "application/sparql-update", **headers},
+                timeout=30,
+            )
             assert response.status_code == 403
             assert httpx.delete(server.base + "/documents/x", headers=headers, timeout=30).status_code == 403
         assert httpx.get(server.base + "/health", timeout=30).json()["writes"] is False

@@ -24,34 +24,67 @@ SMALL = "ASK { ?s a <https://schema.org/NewsArticle> }"
 HOSTILE_QUOTE = '"} UNION { ?s ?p ?o } #'
 HOSTILE_ARTICLE = (
     "LAKESIDE (Reuters) - The council met on Monday.\n\n"
-    f'Maria Lopez said the sign on the door read {HOSTILE_QUOTE} and nothing else.'
+    f"Maria Lopez said the sign on the door read {HOSTILE_QUOTE} and nothing else."
 )
 
 HOSTILE = [
-    '"', "'", "\\", "}", "{", "<", ">", "#", "?s", "$s", "%", "*",
-    '") || true || ("', "') || true || ('", '" || "" = "', 'x" . ?s ?p ?o . FILTER("x',
-    '"} UNION { ?claim a ?t } #', "} UNION {", " UNION ", '"""', "'''", '\\" || true #',
-    "<http://example.org/x> } ; DROP ALL ; #", "DELETE WHERE { ?s ?p ?o }",
-    "line\nbreak", "cr\r\nlf", "tab\there", "nul\x00byte", "\u202eevil\u202c", "zero\u200bwidth",
-    "\ufeffbom", "éàü中文🙂", "x" * 5000, "%00%0a%22", "</script><script>alert(1)</script>",
+    '"',
+    "'",
+    "\\",
+    "}",
+    "{",
+    "<",
+    ">",
+    "#",
+    "?s",
+    "$s",
+    "%",
+    "*",
+    '") || true || ("',
+    "') || true || ('",
+    '" || "" = "',
+    'x" . ?s ?p ?o . FILTER("x',
+    '"} UNION { ?claim a ?t } #',
+    "} UNION {",
+    " UNION ",
+    '"""',
+    "'''",
+    '\\" || true #',
+    "<http://example.org/x> } ; DROP ALL ; #",
+    "DELETE WHERE { ?s ?p ?o }",
+    "line\nbreak",
+    "cr\r\nlf",
+    "tab\there",
+    "nul\x00byte",
+    "\u202eevil\u202c",
+    "zero\u200bwidth",
+    "\ufeffbom",
+    "éàü中文🙂",
+    "x" * 5000,
+    "%00%0a%22",
+    "</script><script>alert(1)</script>",
 ]
 # Values that would match every claim if they were spliced into the query text.
 WIDENING = [
-    '") || true || ("', "') || true || ('", '" || "" = "', '"} UNION { ?claim a ?t } #',
-    '\\" || true #', 'x" . ?s ?p ?o . FILTER("x',
+    '") || true || ("',
+    "') || true || ('",
+    '" || "" = "',
+    '"} UNION { ?claim a ?t } #',
+    '\\" || true #',
+    'x" . ?s ?p ?o . FILTER("x',
 ]
 
 
 @pytest.fixture(scope="module")
 def live(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
     store = tmp_path_factory.mktemp("queries") / "store"
-    env = {"CPKG_QUERY_TIMEOUT": str(TIMEOUT), "CPKG_MAX_CONCURRENT_QUERIES": str(WORKERS),
-           "CPKG_QUEUE_WAIT": "0.5"}
+    env = {"CPKG_QUERY_TIMEOUT": str(TIMEOUT), "CPKG_MAX_CONCURRENT_QUERIES": str(WORKERS), "CPKG_QUEUE_WAIT": "0.5"}
     with live_server(store, **env) as server:
         with httpx.Client(base_url=server.base, headers=server.auth(), timeout=60) as client:
             for i in range(6):
-                response = client.post("/documents", content=article_text(i, tag="q").encode(),
-                                       headers={"Content-Type": "text/plain"})
+                response = client.post(
+                    "/documents", content=article_text(i, tag="q").encode(), headers={"Content-Type": "text/plain"}
+                )
                 assert response.status_code == 201, response.text
             response = client.post("/documents", json={"id": "hostile-quote", "text": HOSTILE_ARTICLE})
             assert response.status_code == 201, response.text
@@ -207,8 +240,15 @@ def test_enumerated_filters_refuse_hostile_values(live: LiveServer) -> None:
 
 
 PATHS = [
-    "/documents/{v}", "/claims/{v}", "/claims/{v}/c1", "/claims/hostile-quote/{v}", "/claims/{v}/c1/trace",
-    "/claims/hostile-quote/{v}/trace", "/agents/{v}", "/agents/person/{v}", "/queries/{v}",
+    "/documents/{v}",
+    "/claims/{v}",
+    "/claims/{v}/c1",
+    "/claims/hostile-quote/{v}",
+    "/claims/{v}/c1/trace",
+    "/claims/hostile-quote/{v}/trace",
+    "/agents/{v}",
+    "/agents/person/{v}",
+    "/queries/{v}",
 ]
 
 
@@ -218,8 +258,9 @@ def test_hostile_path_parameters_are_not_found(live: LiveServer) -> None:
             path = template.format(v=quote(value, safe=""))
             response = httpx.get(live.base + path, timeout=30)
             assert response.status_code in (404, 422), (path, response.status_code, response.text[:300])
-        response = httpx.get(live.base + "/documents/" + quote(value, safe=""),
-                             headers={"Accept": "text/turtle"}, timeout=30)
+        response = httpx.get(
+            live.base + "/documents/" + quote(value, safe=""), headers={"Accept": "text/turtle"}, timeout=30
+        )
         assert response.status_code == 404, (value, response.status_code)
 
 

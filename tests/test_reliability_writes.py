@@ -19,7 +19,6 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
-import pyoxigraph as ox
 import pytest
 from api_live import ROOT, live_server
 from cpkg.articles import article_from_text, load_article
@@ -27,12 +26,12 @@ from cpkg.graph import extraction_to_dataset
 from cpkg.iris import article_graph_iri
 from cpkg.model import Article
 from cpkg.pipeline import Ingestor
-from cpkg.store import open_store
+from cpkg.store import Store, open_store
+from cpkg.store.rows import IRI
 from cpkg.validate import validate_store
 from reliability_articles import article_text, short_article_text
 
 SCHEMA = "https://schema.org/"
-RDF_TYPE = "http://www.w3.org/1999/02/22-rdf-syntax-ns#type"
 CPKG = "https://w3id.org/cpkg/ontology#"
 ENDED = "<http://www.w3.org/ns/prov#endedAtTime>"
 TEXT = {"Content-Type": "text/plain; charset=utf-8"}
@@ -51,17 +50,18 @@ def expected(ingestor: Ingestor, article: Article) -> tuple[int, int]:
     extraction = ingestor.extractor.extract(article)
     dataset = extraction_to_dataset(extraction)
     graph = article_graph_iri(article.id)
-    triples = sum(1 for *_, g in dataset.quads((None, None, None, None))
-                  if str(getattr(g, "identifier", g)) == graph)
+    triples = sum(1 for *_, g in dataset.quads((None, None, None, None)) if str(getattr(g, "identifier", g)) == graph)
     return len(extraction.claims), triples
 
 
-def stored(store: object, article_id: str) -> tuple[int, int]:
+def stored(store: Store, article_id: str) -> tuple[int, int]:
     """(claims, triples) of an article's graph in a store."""
-    raw: ox.Store = store.oxigraph  # type: ignore[attr-defined]
-    graph = ox.NamedNode(article_graph_iri(article_id))
-    claims = raw.quads_for_pattern(None, ox.NamedNode(RDF_TYPE), ox.NamedNode(SCHEMA + "Claim"), graph)
-    return sum(1 for _ in claims), sum(1 for _ in raw.quads_for_pattern(None, None, None, graph))
+    (row,) = store.select(
+        f"SELECT (COUNT(DISTINCT ?claim) AS ?claims) (COUNT(*) AS ?triples) "
+        f"WHERE {{ GRAPH ?g {{ ?s ?p ?o OPTIONAL {{ ?s a <{SCHEMA}Claim> BIND (?s AS ?claim) }} }} }}",
+        {"g": IRI(article_graph_iri(article_id))},
+    )
+    return int(row["claims"]), int(row["triples"])
 
 
 def check_all_or_nothing(path: Path, wanted: dict[str, tuple[int, int]], acknowledged: set[str]) -> set[str]:
@@ -106,8 +106,10 @@ def test_sigkill_during_http_ingest_leaves_each_article_whole_or_absent(tmp_path
         acked_now: list[str] = []
         lock = threading.Lock()
         with live_server(path) as live:
-            def writer(indices: list[int], live: object = live, acked: list[str] = acked_now,
-                       lock: threading.Lock = lock) -> None:
+
+            def writer(
+                indices: list[int], live: object = live, acked: list[str] = acked_now, lock: threading.Lock = lock
+            ) -> None:
                 with httpx.Client(base_url=live.base, headers=live.auth(), timeout=60) as client:  # type: ignore[attr-defined]
                     for i in indices:
                         try:
@@ -151,7 +153,10 @@ def test_sigkill_during_cli_ingest_leaves_each_article_whole_or_absent(tmp_path:
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
     process = subprocess.Popen(
         [sys.executable, "-m", "cpkg.cli", "ingest", str(folder), "--store", str(path)],
-        cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
     )
     assert process.stderr is not None
     done = 0
@@ -191,6 +196,7 @@ def test_concurrent_writers_and_readers(tmp_path: Path) -> None:
     writing = threading.Event()
     writing.set()
     with live_server(path) as live:
+
         def writer(k: int) -> None:
             rnd = random.Random(k)
             with httpx.Client(base_url=live.base, headers=live.auth(), timeout=300) as client:
@@ -227,10 +233,17 @@ def test_concurrent_writers_and_readers(tmp_path: Path) -> None:
                         response = client.get("/documents", params={"limit": 500})
                         count = response.json()["total"] if response.status_code == 200 else -1
                     elif kind == 1:
-                        response = client.get("/sparql", params={"query": (
-                            f"SELECT (COUNT(DISTINCT ?a) AS ?n) WHERE {{ ?a a <{SCHEMA}NewsArticle> }}")})
-                        count = (int(response.json()["results"]["bindings"][0]["n"]["value"])
-                                 if response.status_code == 200 else -1)
+                        response = client.get(
+                            "/sparql",
+                            params={
+                                "query": (f"SELECT (COUNT(DISTINCT ?a) AS ?n) WHERE {{ ?a a <{SCHEMA}NewsArticle> }}")
+                            },
+                        )
+                        count = (
+                            int(response.json()["results"]["bindings"][0]["n"]["value"])
+                            if response.status_code == 200
+                            else -1
+                        )
                     else:
                         # every article has a claim about people evacuated: at least min(5, floor) match
                         response = client.get("/claims", params={"q": "evacuated", "limit": 5})
@@ -261,9 +274,16 @@ def test_concurrent_writers_and_readers(tmp_path: Path) -> None:
         listing = httpx.get(live.base + "/documents", params={"limit": 500}, timeout=60).json()
         assert listing["total"] == len(acked)
         assert {d["id"]: d["claims"] for d in listing["documents"]} == acked
-        once = httpx.get(live.sparql, timeout=60, params={"query": (
-            f"SELECT ?id (COUNT(*) AS ?n) WHERE {{ ?a <{CPKG}articleId> ?id }} GROUP BY ?id HAVING (COUNT(*) != 1)"
-        )}).json()
+        once = httpx.get(
+            live.sparql,
+            timeout=60,
+            params={
+                "query": (
+                    f"SELECT ?id (COUNT(*) AS ?n) WHERE {{ ?a <{CPKG}articleId> ?id }} "
+                    "GROUP BY ?id HAVING (COUNT(*) != 1)"
+                )
+            },
+        ).json()
         assert once["results"]["bindings"] == [], "an article has more than one catalog entry"
     store = open_store(path)
     try:
@@ -280,8 +300,11 @@ def test_concurrent_writers_and_readers(tmp_path: Path) -> None:
 
 
 def nquads(live: object, article_id: str) -> set[str]:
-    response = httpx.get(f"{live.base}/documents/{article_id}",  # type: ignore[attr-defined]
-                         headers={"Accept": "application/n-quads"}, timeout=60)
+    response = httpx.get(
+        f"{live.base}/documents/{article_id}",  # type: ignore[attr-defined]
+        headers={"Accept": "application/n-quads"},
+        timeout=60,
+    )
     assert response.status_code == 200, response.text
     return {line for line in response.text.splitlines() if line.strip()}
 
@@ -326,8 +349,11 @@ def test_reingest_is_idempotent_and_a_changed_version_replaces_the_old(tmp_path:
         fresh = open_store(memory=True)
         try:
             Ingestor(fresh, ingestor.extractor).ingest_article(article_from_text(new_text, id="story-8"))
-            alone = {line for line in fresh.dump("nquads", article_graph_iri("story-8")).decode().splitlines()
-                     if line.strip()}
+            alone = {
+                line
+                for line in fresh.dump("nquads", article_graph_iri("story-8")).decode().splitlines()
+                if line.strip()
+            }
         finally:
             fresh.close()
         assert without_time(graph) == without_time(alone)

@@ -13,7 +13,7 @@ import pytest
 from cpkg.articles import article_from_text
 from cpkg.cli import main
 from cpkg.errors import NotAClaimReview
-from cpkg.iris import CPKG
+from cpkg.namespaces import CPKG
 from cpkg.ontology import ONTOLOGY_DIR
 from cpkg.pipeline import Ingestor
 from cpkg.queries import run_named
@@ -138,9 +138,9 @@ def test_an_imported_review_is_linked_to_the_claim_it_reviews(store: Store) -> N
     (row,) = run_named(store, "claim_reviews", {"claim": ministry_claim(store)}).records()
     assert (row["rating"], row["reviewer"], row["graph"]) == ("Unproven", "Example Fact Check", reviews[0].graph)
     # Imported again: the review's graph is replaced, not doubled.
-    before = store.triple_count()
+    before = store.stats().triples
     import_reviews(store, reviews, "review.json")
-    assert store.triple_count() == before
+    assert store.stats().triples == before
 
 
 def test_a_review_of_someone_else_or_of_another_claim_links_nothing(store: Store) -> None:

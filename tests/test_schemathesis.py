@@ -33,8 +33,9 @@ def api_schema(tmp_path_factory: pytest.TempPathFactory) -> Iterator[object]:
     with live_server(store, CPKG_QUERY_TIMEOUT="2") as live:
         with httpx.Client(base_url=live.base, headers=live.auth(), timeout=60) as client:
             for i in range(3):
-                response = client.post("/documents", content=article_text(i, tag="st").encode(),
-                                       headers={"Content-Type": "text/plain"})
+                response = client.post(
+                    "/documents", content=article_text(i, tag="st").encode(), headers={"Content-Type": "text/plain"}
+                )
                 assert response.status_code == 201, response.text
         yield schemathesis.openapi.from_url(live.base + "/openapi.json")
 
@@ -50,8 +51,14 @@ def test_no_server_error(api_schema: object) -> None:
     for operation, mode in itertools.product(operations, modes):
 
         @given(case=operation.as_strategy(generation_mode=mode))
-        @settings(max_examples=20, derandomize=True, deadline=None, database=None,
-                  suppress_health_check=list(HealthCheck), phases=[Phase.explicit, Phase.generate])
+        @settings(
+            max_examples=20,
+            derandomize=True,
+            deadline=None,
+            database=None,
+            suppress_health_check=list(HealthCheck),
+            phases=[Phase.explicit, Phase.generate],
+        )
         def check(case: object) -> None:
             response = case.call(headers={"Authorization": f"Bearer {TOKEN}"}, timeout=30)  # type: ignore[attr-defined]
             statuses[response.status_code] += 1

@@ -98,7 +98,7 @@ def test_a_damaged_shard_is_reported_with_its_line_and_nothing_of_it_is_loaded(t
     with open_store(memory=True) as store:
         [result] = load_shards(store, [shard.path])
         assert "shard-00001.nq" in result.error and "42" in result.error
-        assert store.triple_count() == 0
+        assert store.stats().triples == 0
 
 
 def test_cli_shards_then_load(news: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:

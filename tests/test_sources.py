@@ -350,7 +350,7 @@ def test_ingest_reads_every_kind_of_input_and_a_bad_one_never_stops_the_batch(
     first.write_text(story(0), encoding="utf-8")
     assert main(["ingest", str(first), "--store", str(store), "--quiet"]) == 0
     with open_store(store) as opened:
-        before = opened.triple_count()
+        before = opened.stats().triples
     folder = tmp_path / "news"
     folder.mkdir()
     (folder / "floods.html").write_text(PAGE, encoding="utf-8")
@@ -374,7 +374,7 @@ def test_ingest_reads_every_kind_of_input_and_a_bad_one_never_stops_the_batch(
         ids = opened.article_ids()
         assert opened.article_source("floods") == str((folder / "floods.html").resolve())
         assert opened.article_source(next(i for i in ids if i.startswith("127.0.0.1"))) == f"{web}/floods"
-        assert opened.triple_count() > before
+        assert opened.stats().triples > before
     assert "first" in ids and {"d1", "d3", "floods"} <= set(ids) and len(ids) == 5
 
 

@@ -20,13 +20,12 @@ CLAIMS_Q = "SELECT ?id WHERE { ?c a <https://schema.org/Claim> ; <https://schema
 
 
 def claim_ids(store: Store) -> list[str]:
-    return [s["id"].value for s in store.query(CLAIMS_Q)]
+    return [row["id"] for row in store.select(CLAIMS_Q)]
 
 
 def put(store: Store, extraction) -> int:
     article = extraction.article
-    return store.replace_article(article.id, extraction_to_dataset(extraction, generated_at=WHEN),
-                                 article.content_hash)
+    return store.replace_article(article.id, extraction_to_dataset(extraction, generated_at=WHEN), article.content_hash)
 
 
 class _FakeExtractor:
@@ -90,6 +89,6 @@ def test_delete_and_dump(tmp_path):
 def test_malformed_sparql_raises_query_error():
     store = open_store(memory=True)
     with pytest.raises(QueryError):
-        store.query("SELEC * WHERE { ?s ?p ?o }")
+        store.select("SELEC * WHERE { ?s ?p ?o }")
     with pytest.raises(QueryError):
         store.update("INSERT DATUM { }")

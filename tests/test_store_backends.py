@@ -1,8 +1,8 @@
 """Store behaviour on every backend: the embedded Oxigraph store and a real Virtuoso server.
 
 The Virtuoso runs are skipped (with the reason) when ``virtuoso-t`` is not installed; install it
-with ``.ci/install-virtuoso``. The server is started once for the module on 127.0.0.1 with a
-throwaway database (``tests/virtuoso.py``) and stopped afterwards.
+with ``.ci/install-virtuoso``. The server (``conftest.virtuoso_server``) is started once for the
+session on 127.0.0.1 with a throwaway database (``tests/virtuoso.py``) and stopped afterwards.
 """
 
 from __future__ import annotations
@@ -15,36 +15,48 @@ from typing import Any
 import pyoxigraph as ox
 import pytest
 import virtuoso
-from cpkg.errors import QueryError
+from cpkg.errors import QueryError, ResultTruncatedError
 from cpkg.graph import extraction_to_dataset
-from cpkg.iris import ID
+from cpkg.iris import agent_iri, claim_iri
 from cpkg.queries import named_queries, run_named, run_query
+from cpkg.sparql_text import bind, query_form
 from cpkg.store import Store, open_store
 from cpkg.store.oxigraph import OxigraphStore
-from cpkg.store.remote import RemoteStore, ResultTruncatedError, bind_values, query_form
+from cpkg.store.remote import RemoteStore
+from cpkg.store.rows import IRI
 from cpkg.validate import validate_store
 from fixtures_graph import SEED, seed_extraction
+from rdflib import Graph
 
 WHEN = dt.datetime(2024, 1, 1, tzinfo=dt.UTC)
 CLAIMS_Q = "SELECT ?id WHERE { ?c a <https://schema.org/Claim> ; <https://schema.org/identifier> ?id } ORDER BY ?id"
 BACKENDS = ["embedded", "virtuoso"]
 SEED_ID = SEED.stem
-VALUES = {"speaker": "al-Qudra", "claim": "c13", "agent": "al-Qudra", "article": SEED_ID}
+VALUES = {"speaker": "al-Qudra", "claim": "c13", "article": SEED_ID}
+IRI_VALUES = {"claim": claim_iri(SEED_ID, "c02"), "agent": agent_iri("ashraf-al-qudra")}
+"""Values of the parameters that take an IRI (the REST API's queries)."""
 
 
 EMPTY_ON_THE_SEED = {
-    "claim_clusters", "first_reported", "repeated_claims", "unconfirmed_elsewhere", "claim_reviews",
+    "claim_clusters",
+    "first_reported",
+    "repeated_claims",
+    "unconfirmed_elsewhere",
+    "claim_reviews",
     "disagreeing_figures",
+    "claim_parts",
 }
 """Empty on the seed alone: a cluster needs the same claim in several articles, a review an import
 (tests/test_clusters.py, tests/test_reviews.py), a disagreement two figures whose qualifiers cannot
-both hold (the seed's pairs can)."""
+both hold (the seed's pairs can), and a claim's parts an interruption (c02 has none)."""
 
 
 def params_for(name: str) -> dict[str, str]:
     """Values for the named query's required parameters (and a claim id for trace_claim)."""
     query = named_queries()[name]
-    params = {p.name: VALUES.get(p.name, SEED_ID) for p in query.params if not p.optional}
+    params = {
+        p.name: (IRI_VALUES if p.kind == "iri" else VALUES).get(p.name, SEED_ID) for p in query.params if not p.optional
+    }
     if name == "trace_claim":
         params["claim"] = "c13"
     if name == "export_triples":  # unscoped, it also lists Virtuoso's own system graphs
@@ -52,25 +64,8 @@ def params_for(name: str) -> dict[str, str]:
     return params
 
 
-@pytest.fixture(scope="module")
-def virtuoso_server() -> Iterator[virtuoso.VirtuosoServer]:
-    if not virtuoso.available():
-        pytest.skip(virtuoso.INSTALL_HINT)
-    server = virtuoso.VirtuosoServer(max_rows=10_000)
-    try:
-        server.start()
-    except RuntimeError as error:
-        pytest.skip(f"Virtuoso is installed but did not start: {error}")
-    yield server
-    server.stop()
-
-
 def _clear(store: RemoteStore) -> None:
-    rows = store._select_rows(
-        f"SELECT DISTINCT ?g WHERE {{ GRAPH ?g {{ ?s ?p ?o }} FILTER (STRSTARTS(STR(?g), {ox.Literal(ID)})) }}"
-    )
-    for row in rows:
-        store.update(f"DROP SILENT GRAPH <{row['g']['value']}>")
+    virtuoso.clear(store)
 
 
 @pytest.fixture(params=BACKENDS)
@@ -101,7 +96,7 @@ def renamed(extraction: Any, article_id: str) -> Any:
 
 
 def claim_ids(store: Store) -> list[str]:
-    return [s["id"].value for s in store.query(CLAIMS_Q)]
+    return [row["id"] for row in store.select(CLAIMS_Q)]
 
 
 def normalised(records: list[dict[str, Any]]) -> list[tuple[tuple[str, Any], ...]]:
@@ -132,25 +127,25 @@ def test_replace_article_stores_graph_and_hash(store: Store) -> None:
     assert store.article_ids() == [ex.article.id]
     assert store.article_hash(ex.article.id) == ex.article.content_hash
     assert "c13" in claim_ids(store)
-    count = store.triple_count()
+    count = store.stats().triples
     assert count == triples + 3  # plus the catalog entry
     put(store, ex)  # replacing with the same graph changes nothing
-    assert store.triple_count() == count
+    assert store.stats().triples == count
     assert validate_store(store)[ex.article.id].conforms
 
 
 def test_reingest_replaces_old_claims(store: Store) -> None:
     ex = seed_extraction()
     put(store, ex)
-    before = store.triple_count()
+    before = store.stats().triples
     fewer = dataclasses.replace(ex, claims=[c for c in ex.claims if c.id != "c13"], markers=[])
     for claim in fewer.claims:
         claim.verification = "unmarked"
     put(store, fewer)
     ids = claim_ids(store)
     assert "c13" not in ids and "c14" in ids
-    assert not bool(store.query("ASK { ?m <https://w3id.org/cpkg/ontology#covers> ?c }"))
-    assert store.triple_count() < before
+    assert not store.ask("ASK { ?m <https://w3id.org/cpkg/ontology#covers> ?c }")
+    assert store.stats().triples < before
     assert store.article_ids() == [ex.article.id]
 
 
@@ -173,21 +168,28 @@ def test_many_articles_listed_and_hashed(store: Store) -> None:
     assert len(claim_ids(store)) == 12 * len(ex.claims)
 
 
-def test_query_results_are_pyoxigraph_objects(store: Store) -> None:
+def test_query_results_are_rows_of_python_values(store: Store) -> None:
     put(store, seed_extraction())
-    solutions = store.query(CLAIMS_Q)
-    assert isinstance(solutions, ox.QuerySolutions)
-    assert [v.value for v in solutions.variables] == ["id"]
-    assert all(isinstance(s["id"], ox.Literal) for s in solutions)
-    assert isinstance(store.query("ASK { ?s ?p ?o }"), ox.QueryBoolean)
-    triples = store.query(
+    solutions = store.select(CLAIMS_Q)
+    assert solutions.columns == ["id"]
+    assert all(type(row["id"]) is str for row in solutions)
+    assert store.ask("ASK { ?s ?p ?o }") is True
+    triples = store.construct(
         "CONSTRUCT { ?c <urn:x:id> ?id } "
         "WHERE { ?c a <https://schema.org/Claim> ; <https://schema.org/identifier> ?id }"
     )
-    assert isinstance(triples, ox.QueryTriples)
-    assert len(list(triples)) == len(seed_extraction().claims)
-    bound = store.query(CLAIMS_Q.replace("?id WHERE", "?id ?c WHERE"), {"id": ox.Literal("c13")})
-    assert [s["id"].value for s in bound] == ["c13"]
+    assert isinstance(triples, Graph)
+    assert len(triples) == len(seed_extraction().claims)
+    bound = store.select(CLAIMS_Q.replace("?id WHERE", "?id ?c WHERE"), {"id": "c13"})
+    assert [row["id"] for row in bound] == ["c13"]
+    # Values keep their kind: IRIs, numbers by datatype, dates with theirs.
+    (row,) = run_named(store, "trace_claim", {"claim": "c02"})
+    assert isinstance(row["claim"], IRI) and isinstance(row["speakerLabel"], str)
+    values = [r["value"] for r in run_named(store, "figures") if r["claimId"] == "c07"]
+    assert 335 in values and all(type(value) is int for value in values)
+    assert row["published"] == "2023-11-02" and row["published"].datatype.endswith("#date")
+    page = store.select(CLAIMS_Q, limit=3, offset=2)
+    assert [r["id"] for r in page] == claim_ids(store)[2:5]
 
 
 def test_named_queries_run(store: Store) -> None:
@@ -212,7 +214,7 @@ def test_dump_has_the_article(store: Store) -> None:
     trig = store.dump("trig")
     reloaded = ox.Store()
     reloaded.load(trig, format=ox.RdfFormat.TRIG)
-    assert len(reloaded) == store.triple_count()
+    assert len(reloaded) == store.stats().triples
 
 
 # ------------------------------------------------------------------ the same answers on both
@@ -261,7 +263,7 @@ def test_pipeline_ingests_the_seed_into_virtuoso(ingested_stores: tuple[Store, S
 
     embedded, remote = ingested_stores
     assert remote.article_ids() == embedded.article_ids()
-    assert remote.triple_count() == embedded.triple_count()
+    assert remote.stats().triples == embedded.stats().triples
     again = Ingestor(remote, extractor=object()).ingest_paths([SEED], progress=False)  # type: ignore[arg-type]
     assert [r.status for r in again] == ["unchanged"]
     for name in ("articles", "figures", "unconfirmed_claims", "disagreeing_figures"):
@@ -275,8 +277,9 @@ def test_truncated_results_are_detected(virtuoso_server: virtuoso.VirtuosoServer
     capped = virtuoso.VirtuosoServer(max_rows=50)
     capped.start()
     try:
-        remote = RemoteStore(capped.query_url, capped.update_url, user=virtuoso.DBA_USER,
-                             password=virtuoso.DBA_PASSWORD)
+        remote = RemoteStore(
+            capped.query_url, capped.update_url, user=virtuoso.DBA_USER, password=virtuoso.DBA_PASSWORD
+        )
         put(remote, seed_extraction())
         with pytest.raises(ResultTruncatedError, match="ResultSetMaxRows"):
             run_query(remote, "SELECT * WHERE { GRAPH ?g { ?s ?p ?o } }")
@@ -311,20 +314,27 @@ def test_open_store_picks_the_remote_store(monkeypatch: pytest.MonkeyPatch) -> N
     assert isinstance(open_store(), RemoteStore)
 
 
-# ------------------------------------------------------------------ query rewriting (no server)
+# ------------------------------------------------------------------ binding values (no server)
 
 
 def test_bind_values_opens_the_where_group() -> None:
     query = 'PREFIX x: <urn:x:> SELECT ?a ?k WHERE { ?a x:p "}{ WHERE" . FILTER (?k = "" || ?a = ?k) } # {'
-    bound = bind_values(query, {"k": ox.Literal('say "hi"')})
-    assert 'WHERE { VALUES (?k) { ("say \\"hi\\"") }  ?a x:p "}{ WHERE" . FILTER ("say \\"hi\\"" = "" ||' in bound
-    construct = "CONSTRUCT { ?s ?p ?o } WHERE { GRAPH ?g { ?s ?p ?o } }"
-    assert bind_values(construct, {"g": ox.NamedNode("urn:g")}).startswith(
-        "CONSTRUCT { ?s ?p ?o } WHERE { VALUES (?g) { (<urn:g>) }  GRAPH <urn:g> {")
-    fuseki = bind_values("SELECT * { ?s ?p ?o }", None, "urn:x-arq:UnionGraph")
-    assert fuseki == "SELECT * FROM <urn:x-arq:UnionGraph> { ?s ?p ?o }"
+    bound = bind(query, {"k": 'say "hi"'})
+    assert 'WHERE { VALUES (?k) { ("say \\"hi\\"") }  ?a x:p "}{ WHERE" . FILTER (?k = "" ||' in bound
+    construct = "CONSTRUCT { ?s ?p ?o } # WHERE {\nWHERE { GRAPH ?g { ?s ?p ?o } }"
+    assert bind(construct, {"g": IRI("urn:g")}).endswith("WHERE { VALUES (?g) { (<urn:g>) }  GRAPH ?g { ?s ?p ?o } }")
+    several = bind("SELECT ?s WHERE { ?s ?p ?o }", {"s": [IRI("urn:a"), IRI("urn:b")], "o": 1, "p": IRI("urn:p")})
+    assert (
+        'VALUES (?o ?p) { ("1"^^<http://www.w3.org/2001/XMLSchema#integer> <urn:p>) } VALUES ?s { <urn:a> <urn:b> }'
+        in several
+    )
+    paged = bind("SELECT ?s WHERE { ?s ?p ?o } ORDER BY ?s VALUES ?p { <urn:p> }", limit=5, offset=10)
+    assert "ORDER BY ?s\nLIMIT 5 OFFSET 10\n VALUES ?p" in paged
+    with pytest.raises(QueryError, match="cannot be paged"):
+        bind("SELECT ?s WHERE { ?s ?p ?o } LIMIT 1", limit=5)
+    with pytest.raises(QueryError, match="not a variable"):
+        bind("SELECT ?s WHERE { ?s ?p ?o }", {"s> } ; DROP ALL #": "x"})
     assert query_form("PREFIX select: <urn:s> # ask\nDESCRIBE <urn:x>") == "describe"
-    bad = ox.Store()
-    bad.update("INSERT DATA { <urn:a> <urn:b> 'c' }")
-    assert [s["s"] for s in bad.query(bind_values("SELECT ?s ?o WHERE { ?s ?p ?o }", {"o": ox.Literal("c")}))] == [
-        ox.NamedNode("urn:a")]
+    store = OxigraphStore(None)
+    store.update("INSERT DATA { GRAPH <urn:g> { <urn:a> <urn:b> 'c' } }")
+    assert [row["s"] for row in store.select("SELECT ?s ?o WHERE { ?s ?p ?o }", {"o": "c"})] == ["urn:a"]

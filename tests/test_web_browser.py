@@ -52,13 +52,15 @@ def shot(browser: Any, name: str) -> Path:
 def open_page(browser: Any, url: str) -> None:
     browser.get(url)
     WebDriverWait(browser, 30).until(lambda d: d.execute_script("return document.body.dataset.ready || ''"))
-    assert browser.execute_script("return document.body.dataset.ready") == "true", \
-        browser.find_element(By.ID, "app").text
+    assert browser.execute_script("return document.body.dataset.ready") == "true", browser.find_element(
+        By.ID, "app"
+    ).text
 
 
 def console_errors(browser: Any) -> list[str]:
-    return [e["message"] for e in browser.get_log("browser")
-            if e["level"] == "SEVERE" and "favicon.ico" not in e["message"]]
+    return [
+        e["message"] for e in browser.get_log("browser") if e["level"] == "SEVERE" and "favicon.ico" not in e["message"]
+    ]
 
 
 def store_document(server: LiveServer) -> dict[str, Any]:
@@ -104,18 +106,23 @@ def test_article_view_marks_every_gold_claim(server, browser):
         assert claim["attributed"] and claim["speaker"]["label"] == gold["speaker"]
         assert highlighted.get(claim["ref"]) == gold["content"], gold["id"]
         colour = browser.execute_script(
-            "return getComputedStyle(document.querySelector(`#text .claim[data-claim=\"${arguments[0]}\"]`))"
-            ".backgroundColor", claim["ref"])
+            'return getComputedStyle(document.querySelector(`#text .claim[data-claim="${arguments[0]}"]`))'
+            ".backgroundColor",
+            claim["ref"],
+        )
         colours.setdefault(gold["speaker"], set()).add(colour)
     assert len(GOLD["claims"]) == 17
     assert all(len(c) == 1 for c in colours.values())  # one colour per speaker
     assert len({next(iter(c)) for c in colours.values()}) >= 10
     # Cue and speaker mention underlined.
     qudra = by_span[(225, 296)]
-    marks = browser.execute_script("""
+    marks = browser.execute_script(
+        """
         return [...document.querySelectorAll(`#text .cue, #text .mention`)]
           .filter(n => n.dataset.claim === arguments[0])
-          .map(n => [n.className, n.textContent, getComputedStyle(n).textDecorationLine]);""", qudra["ref"])
+          .map(n => [n.className, n.textContent, getComputedStyle(n).textDecorationLine]);""",
+        qudra["ref"],
+    )
     assert ["mention", "Dr. Ashraf al-Qudra", "underline"] in marks
     assert ["cue", "said", "underline"] in marks
     # Embedded headlines apart from the body (and the IDF headline claim inside one).
@@ -147,7 +154,8 @@ def test_clicking_al_qudras_claim_shows_the_trace(server, browser):
     browser.execute_script("arguments[0].scrollIntoView({block: 'center'})", span)
     span.click()
     WebDriverWait(browser, 30).until(
-        lambda d: d.find_element(By.ID, "trace").get_attribute("data-claim") == qudra["ref"])
+        lambda d: d.find_element(By.ID, "trace").get_attribute("data-claim") == qudra["ref"]
+    )
     trace = browser.find_element(By.ID, "trace")
     fields = browser.execute_script("""
         const dts = [...document.querySelectorAll('#trace dt')], dds = [...document.querySelectorAll('#trace dd')];
@@ -163,8 +171,7 @@ def test_clicking_al_qudras_claim_shows_the_trace(server, browser):
     # An unconfirmed claim's trace shows the verification sentence.
     idf = next(c for c in document["claims"] if c["verification"] == "not_independently_confirmed")
     browser.find_element(By.CSS_SELECTOR, f'#claim-list [data-claim="{idf["ref"]}"]').click()
-    WebDriverWait(browser, 30).until(
-        lambda d: d.find_element(By.ID, "trace").get_attribute("data-claim") == idf["ref"])
+    WebDriverWait(browser, 30).until(lambda d: d.find_element(By.ID, "trace").get_attribute("data-claim") == idf["ref"])
     marker = browser.find_element(By.CSS_SELECTOR, "#trace [data-testid=marker]")
     assert marker.text == "“The report could not be independently confirmed.”"
     shot(browser, "web-trace-unconfirmed")
@@ -208,7 +215,8 @@ def test_cytoscape_json_loads_in_cytoscape_js(server, browser, view):
     params = {"format": "cytoscape", "view": view, **({"speaker": "IDF"} if view == "speaker" else {})}
     expected = httpx.get(server.base + "/export", params=params, timeout=60).json()
     open_page(browser, server.base + "/")
-    counts = browser.execute_async_script("""
+    counts = browser.execute_async_script(
+        """
         const [url, done] = arguments;
         const script = document.createElement('script');
         script.src = '/static/vendor/cytoscape/cytoscape.min.js';
@@ -218,7 +226,9 @@ def test_cytoscape_json_loads_in_cytoscape_js(server, browser, view):
           done({nodes: cy.nodes().length, edges: cy.edges().length,
                 claims: cy.nodes('[type = "claim"]').length});
         };
-        document.head.append(script);""", server.base + "/export?" + str(httpx.QueryParams(params)))
+        document.head.append(script);""",
+        server.base + "/export?" + str(httpx.QueryParams(params)),
+    )
     assert counts["nodes"] == len(expected["elements"]["nodes"])
     # The seed's figure pairs can all be true at once, so its disagreements view is empty
     # (tests/test_export.py::test_disagreements_view has a store with a real disagreement).
@@ -252,10 +262,13 @@ def test_exported_html_file_works_offline(server, browser, tmp_path):
 
 
 def test_hostile_article_text_is_shown_as_text(server, browser):
-    text = ('Gaza, November 2: Officials said <img src=x onerror="document.title=\'pwned\'"> was '
-            'found. "</script><script>document.title=\'pwned\'</script>" the ministry said Thursday.')
-    response = httpx.post(server.base + "/documents", json={"text": text, "id": "hostile"},
-                          headers=server.auth(), timeout=120)
+    text = (
+        "Gaza, November 2: Officials said <img src=x onerror=\"document.title='pwned'\"> was "
+        "found. \"</script><script>document.title='pwned'</script>\" the ministry said Thursday."
+    )
+    response = httpx.post(
+        server.base + "/documents", json={"text": text, "id": "hostile"}, headers=server.auth(), timeout=120
+    )
     assert response.status_code == 201, response.text
     open_page(browser, f"{server.base}/articles/hostile")
     assert not browser.find_elements(By.CSS_SELECTOR, "#text img, #text script")

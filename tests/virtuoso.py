@@ -19,9 +19,13 @@ import socket
 import subprocess
 import tempfile
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 import httpx
+import pytest
 
 DBA_USER = "dba"
 DBA_PASSWORD = "dba"
@@ -158,8 +162,12 @@ class VirtuosoServer:
             if self.process.poll() is not None:
                 raise RuntimeError(f"virtuoso-t exited with {self.process.returncode}: {self.tail()}")
             try:
-                reply = httpx.get(self.query_url, params={"query": "ASK {}"}, timeout=2.0,
-                                  headers={"Accept": "application/sparql-results+json"})
+                reply = httpx.get(
+                    self.query_url,
+                    params={"query": "ASK {}"},
+                    timeout=2.0,
+                    headers={"Accept": "application/sparql-results+json"},
+                )
                 if reply.status_code == 200:
                     return self
             except httpx.HTTPError:
@@ -180,7 +188,10 @@ class VirtuosoServer:
             raise RuntimeError("isql-vt not found")
         done = subprocess.run(
             [exe, f"127.0.0.1:{self.sql_port}", DBA_USER, DBA_PASSWORD, f"exec={statement}"],
-            capture_output=True, text=True, timeout=600, check=False,
+            capture_output=True,
+            text=True,
+            timeout=600,
+            check=False,
         )
         if done.returncode != 0 or "*** Error" in done.stdout:
             raise RuntimeError(f"isql failed: {done.stdout}{done.stderr}")
@@ -210,3 +221,30 @@ class VirtuosoServer:
 
     def __exit__(self, *exc: object) -> None:
         self.stop()
+
+
+@contextmanager
+def running(**options: Any) -> Iterator[VirtuosoServer]:
+    """A started server for the duration; the test skips, with the reason, when there is none."""
+    if not available():
+        pytest.skip(INSTALL_HINT)
+    server = VirtuosoServer(**options)
+    try:
+        server.start()
+    except RuntimeError as error:
+        pytest.skip(f"Virtuoso is installed but did not start: {error}")
+    try:
+        yield server
+    finally:
+        server.stop()
+
+
+def clear(store: Any) -> None:
+    """Drop every graph of cpkg's from a remote store (``cpkg.store.remote.RemoteStore``)."""
+    from cpkg.namespaces import ID
+
+    graphs = store.select(
+        "SELECT DISTINCT ?g WHERE { GRAPH ?g { ?s ?p ?o } FILTER (STRSTARTS(STR(?g), ?prefix)) }", {"prefix": str(ID)}
+    )
+    for row in graphs:
+        store.update(f"DROP SILENT GRAPH <{row['g']}>")

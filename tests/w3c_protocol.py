@@ -31,8 +31,12 @@ UT = Namespace("http://www.w3.org/2009/sparql/tests/test-update#")
 SD = Namespace("http://www.w3.org/ns/sparql-service-description#")
 RESULTS_NS = "{http://www.w3.org/2005/sparql-results#}"
 
-BOOLEAN_TYPES = {"application/sparql-results+json", "application/sparql-results+xml",
-                 "application/json", "application/xml"}
+BOOLEAN_TYPES = {
+    "application/sparql-results+json",
+    "application/sparql-results+xml",
+    "application/json",
+    "application/xml",
+}
 TABULAR_TYPES = BOOLEAN_TYPES | {"text/csv", "text/tab-separated-values"}
 RDF_TYPES = {
     "text/turtle": ox.RdfFormat.TURTLE,
@@ -92,8 +96,7 @@ def load_manifest(suite: Path = SUITE) -> list[ProtocolTest]:
                 body = str(graph.value(body_node, CNT.chars)).encode(encoding)
             response = graph.value(node, HT.resp)
             statuses = sorted(
-                int(str(code).rsplit("StatusCode", 1)[-1][0])
-                for code in graph.objects(response, MF.expectedStatus)
+                int(str(code).rsplit("StatusCode", 1)[-1][0]) for code in graph.objects(response, MF.expectedStatus)
             )
             expected_format = graph.value(response, MF.expectedFormat)
             expected_boolean = graph.value(response, MF.expectedBoolean)
@@ -169,8 +172,7 @@ def run_test(client: httpx.Client, endpoint: str, token: str, test: ProtocolTest
         response = client.request(request.method, url, content=request.body, headers=headers)
         if response.status_code // 100 not in request.statuses:
             failures.append(
-                f"request {index}: status {response.status_code} not in {request.statuses}xx: "
-                f"{response.text[:300]}"
+                f"request {index}: status {response.status_code} not in {request.statuses}xx: {response.text[:300]}"
             )
             continue
         if response.status_code // 100 == 2 and (problem := check_format(response, request)):

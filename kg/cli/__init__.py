@@ -2,6 +2,8 @@
 
 Each sub-command lives in its own module with ``register(subparsers)``; the module sets
 ``func`` on its parser to a callable taking the parsed arguments and returning an exit code.
+Other packages add sub-commands through the entry point group ``cpkg.commands`` (a ``register``
+function): the HTTP layer adds ``serve`` that way, so the library never imports it.
 """
 
 from __future__ import annotations
@@ -9,6 +11,7 @@ from __future__ import annotations
 import argparse
 import importlib
 import sys
+from importlib.metadata import entry_points
 
 from cpkg import __version__
 from cpkg.errors import CpkgError
@@ -16,7 +19,6 @@ from cpkg.errors import CpkgError
 COMMANDS = [
     "extract",
     "eval",
-    "serve",
     "ingest",
     "validate",
     "query",
@@ -27,6 +29,9 @@ COMMANDS = [
     "cluster",
     "import_reviews",
 ]
+
+
+COMMAND_GROUP = "cpkg.commands"
 
 
 def add_store_argument(parser: argparse.ArgumentParser) -> None:
@@ -56,6 +61,8 @@ def build_parser() -> argparse.ArgumentParser:
     subparsers = parser.add_subparsers(dest="command", required=True)
     for name in COMMANDS:
         importlib.import_module(f"cpkg.cli.{name}").register(subparsers)
+    for entry in entry_points(group=COMMAND_GROUP):
+        entry.load()(subparsers)
     return parser
 
 

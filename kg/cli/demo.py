@@ -39,8 +39,13 @@ def run(args: argparse.Namespace) -> int:
     try:
         results = Ingestor(store).ingest_paths([folder], progress=False)
         for result in results:
-            print(_line(f"{result.article_id}:", result.status, f"({result.claims} claims, {result.triples} triples)"
-                        if result.status == "stored" else ""))
+            print(
+                _line(
+                    f"{result.article_id}:",
+                    result.status,
+                    f"({result.claims} claims, {result.triples} triples)" if result.status == "stored" else "",
+                )
+            )
             if result.status in ("invalid", "failed"):
                 print(result.report)
         print("\nClaims (speaker, role / affiliation):")
@@ -49,11 +54,19 @@ def run(args: argparse.Namespace) -> int:
             speaker = speaker or "?"
             role = ", ".join(x for x in (row["role"], row["organizationLabel"]) if x)
             parent = f" (part of {row['parentLabel']})" if row["parentLabel"] else ""
-            flags = [f for f, on in (("UNCONFIRMED", row["verification"] == "NotIndependentlyConfirmed"),
-                                     ("hedged", row["certainty"] == "Hedged")) if on]
+            flags = [
+                f
+                for f, on in (
+                    ("UNCONFIRMED", row["verification"] == "NotIndependentlyConfirmed"),
+                    ("hedged", row["certainty"] == "Hedged"),
+                )
+                if on
+            ]
             said = f" on {row['saidOn']}" if row["saidOn"] else ""
-            print(f"  [{row['claimId']}] {speaker}{' — ' + role if role else ''}{parent}{said}"
-                  f"{' [' + ', '.join(flags) + ']' if flags else ''}")
+            print(
+                f"  [{row['claimId']}] {speaker}{' — ' + role if role else ''}{parent}{said}"
+                f"{' [' + ', '.join(flags) + ']' if flags else ''}"
+            )
             print(f"        “{row['text']}”")
         print("\nNot independently confirmed:")
         for row in run_named(store, "unconfirmed_claims").records():
@@ -64,8 +77,10 @@ def run(args: argparse.Namespace) -> int:
         # can compare; the full list is one query away.
         counted = [row for row in figures if row["measure"]]
         for row in counted:
-            print(f"  {row['figure']!s:<28} {row['value']:>8} {row['qualifier']:<14} {row['measure']:<10} "
-                  f"{row['speakerLabel']} [{row['claimId']}]")
+            print(
+                f"  {row['figure']!s:<28} {row['value']:>8} {row['qualifier']:<14} {row['measure']:<10} "
+                f"{row['speakerLabel']} [{row['claimId']}]"
+            )
         if len(figures) > len(counted):
             print(f"  ({len(figures) - len(counted)} more without a measure: `cpkg query --named figures`)")
         print("\nFigures that disagree across sources (qualifiers cannot reconcile them):")
@@ -74,8 +89,7 @@ def run(args: argparse.Namespace) -> int:
             print(f"  {row['measure']}: “{row['figure1']}” ({row['source1']}) vs “{row['figure2']}” ({row['source2']})")
         if not pairs:
             print("  none")
-        print(f"\n{store.triple_count()} triples in {getattr(store, 'path', None) or 'memory'}; try "
-              "`cpkg query --list`")
+        print(f"\n{store.stats().triples} triples in {store.location}; try `cpkg query --list`")
     finally:
         store.close()
     return 0

@@ -98,7 +98,11 @@ def _progress(items: Any, total: int) -> Any:
     from tqdm import tqdm
 
     return tqdm(
-        items, total=total, desc="extracting", unit="article", file=sys.stderr,
+        items,
+        total=total,
+        desc="extracting",
+        unit="article",
+        file=sys.stderr,
         mininterval=0.5 if sys.stderr.isatty() else 10,
     )
 

@@ -43,8 +43,8 @@ def run(args: argparse.Namespace) -> int:
         claims = sum(r.claims for r in results)
         print(
             f"{counts['stored']} stored ({claims} claims), {counts['unchanged']} unchanged, "
-            f"{counts['invalid']} invalid, {counts['failed']} failed; {store.triple_count()} triples in "
-            f"{getattr(store, 'path', None) or 'memory'}"
+            f"{counts['invalid']} invalid, {counts['failed']} failed; {store.stats().triples} triples in "
+            f"{store.location}"
         )
         # 1: some articles were not stored (each is reported above with its file and reason).
         return 1 if counts["invalid"] or counts["failed"] else 0

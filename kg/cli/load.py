@@ -31,6 +31,6 @@ def run(args: argparse.Namespace) -> int:
         loaded = [r for r in results if not r.error]
         print(
             f"{len(loaded)} of {len(results)} shards loaded: {sum(r.articles for r in loaded)} articles, "
-            f"{sum(r.triples for r in loaded)} triples; {store.triple_count()} triples in the store"
+            f"{sum(r.triples for r in loaded)} triples; {store.stats().triples} triples in the store"
         )
     return 1 if len(loaded) < len(results) else 0

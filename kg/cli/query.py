@@ -47,13 +47,15 @@ def run(args: argparse.Namespace) -> int:
         for query in named_queries().values():
             print(f"{query.name}: {query.description}")
             for param in query.params:
-                print(f"    --param {param.name}=…  ({param.kind}{', optional' if param.optional else ''}) "
-                      f"{param.description}")
+                print(
+                    f"    --param {param.name}=…  ({param.kind}{', optional' if param.optional else ''}) "
+                    f"{param.description}"
+                )
         return 0
     params = parse_params(args.param)
     sparql = ""
     if args.named:
-        get_named_query(args.named).substitutions(params)  # a wrong parameter fails before the store opens
+        get_named_query(args.named).bindings(params)  # a wrong parameter fails before the store opens
     else:
         if params:
             raise QueryError("--param only applies to --named queries")

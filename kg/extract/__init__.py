@@ -36,6 +36,7 @@ from cpkg.extract.dateline import find_title
 from cpkg.extract.document import ParsedArticle, Sentence
 from cpkg.extract.facts import described_as, part_of_relation, source_assessment
 from cpkg.extract.nlp import span_of
+from cpkg.extract.speakers import UNRESOLVED
 from cpkg.model import Article, Claim, Extraction, Span
 from spacy.tokens import Span as SpacySpan
 
@@ -146,9 +147,7 @@ class _ArticleReader:
             self.resolver.note_entities(sentence.span, sentence.index)
             return
         for attribution in sorted(attributions, key=lambda a: a.content.start):
-            claim = self._attributed_claim(attribution, sentence.index)
-            if claim is not None:
-                sentence.claims.append(claim)
+            sentence.claims.append(self._attributed_claim(attribution, sentence.index))
         if not sentence.claims and not sentence.headline:
             self._read_statement(sentence, reported)
         self.resolver.note_entities(sentence.span, sentence.index)
@@ -182,17 +181,21 @@ class _ArticleReader:
         assert span is not None
         return span
 
-    def _attributed_claim(self, attribution: Attribution, index: int) -> Claim | None:
-        if attribution.mention is None:
-            return None
-        speaker = self.resolver.resolve(attribution.mention, attribution.appositive, index)
+    def _mention_span(self, attribution: Attribution) -> Span | None:
+        phrase = attribution.source or attribution.mention
+        return None if phrase is None else Span.of(self.text, phrase.start_char, phrase.end_char)
+
+    def _attributed_claim(self, attribution: Attribution, index: int) -> Claim:
+        mention = attribution.mention
+        # A statement with a cue and no source in the text ("it was reported that …") is still a
+        # claim: its speaker stays unresolved rather than guessed.
+        speaker = self.resolver.resolve(mention, attribution.appositive, index) if mention is not None else UNRESOLVED
         agent = speaker.agent
         if agent is not None and agent.kind in ("organization", "country") and attribution.appositive is not None:
             self.extraction.org_relations.append(described_as(agent, attribution.appositive))
         content = self._content_tokens(attribution.content)
         hedges = self.extractor.hedges(content, self.text)
         dates = (self.extractor.dates(e, self.reference_date) for e in attribution.time_expressions)
-        mention = attribution.mention
         claim = Claim(
             id="",
             content=attribution.content,
@@ -201,7 +204,7 @@ class _ArticleReader:
             context=attribution.context,
             cue=attribution.cue,
             speaker=agent,
-            mention=Span.of(self.text, mention.start_char, mention.end_char),
+            mention=self._mention_span(attribution),
             resolution=speaker.resolution,
             role=speaker.role,
             honorific=speaker.honorific,

@@ -48,6 +48,9 @@ class Attribution:
     context: Context
     confidence: float | None = None
     """The finder's confidence in the whole attribution, when it has one (the rules do not)."""
+    source: SpacySpan | None = None
+    """The source phrase as written when it is more than the mention: the name with its apposition
+    ("the Institute for the Study of War, a US research group"), as PolNeAR annotates sources."""
 
 
 def char_span_of_tokens(doc: Doc, tokens: Iterable[Token]) -> Span | None:
@@ -120,7 +123,7 @@ def appositive_of(head: Token) -> SpacySpan | None:
     return None
 
 
-def _surface_appositive(sentence: SpacySpan, after: Token) -> SpacySpan | None:
+def surface_appositive(sentence: SpacySpan, after: Token) -> SpacySpan | None:
     """ ", a US research group." after a phrase, when the parser attached it elsewhere."""
     doc = sentence.doc
     i = after.i + 1
@@ -267,7 +270,7 @@ class AttributionFinder:
             if source is None:
                 continue
             mention = mention_of(source)
-            appositive = appositive_of(source) or _surface_appositive(sentence, mention[-1])
+            appositive = appositive_of(source) or surface_appositive(sentence, mention[-1])
             phrase_end = max(mention.end, appositive.end if appositive is not None else 0)
             before = set(doc[sentence.start : token.i])
             after = set(doc[phrase_end : sentence.end])

@@ -275,6 +275,10 @@ class ResolvedSpeaker:
     resolution: Resolution
 
 
+UNRESOLVED = ResolvedSpeaker(None, None, None, Resolution("unresolved", 0.0))
+"""A speaker the text does not name, or that no earlier mention explains."""
+
+
 @dataclass
 class _Mention:
     entity: _Entity
@@ -810,7 +814,7 @@ class SpeakerResolver:
     def resolve(self, mention: SpacySpan, appositive: SpacySpan | None, sentence: int) -> ResolvedSpeaker:
         resolved = self._resolve(mention, appositive)
         if resolved is None:
-            return ResolvedSpeaker(None, None, None, Resolution("unresolved", 0.0))
+            return UNRESOLVED
         if resolved.agent is not None:
             self.remember(resolved.agent, sentence, token=mention.root)
             if resolved.resolution.method != "pronoun":

@@ -14,7 +14,8 @@ from collections.abc import Iterable, Sequence
 
 import pyoxigraph as ox
 from cpkg.errors import CpkgError
-from cpkg.iris import AGENTS_GRAPH, CPKG, ID, article_graph_iri, article_iri
+from cpkg.iris import AGENTS_GRAPH, article_graph_iri, article_iri
+from cpkg.namespaces import CPKG, DCTERMS, ID
 from cpkg.rdfterms import to_oxigraph
 from rdflib import Dataset
 from rdflib.graph import DATASET_DEFAULT_GRAPH_ID
@@ -23,7 +24,7 @@ CATALOG_GRAPH = ID + "graph/catalog"
 CONTENT_HASH = CPKG + "contentHash"
 ARTICLE_ID = CPKG + "articleId"
 ARTICLE_GRAPH = CPKG + "articleGraph"
-SOURCE = "http://purl.org/dc/terms/source"
+SOURCE = str(DCTERMS.source)
 """Where the stored article came from (a file path, or the API), to tell a changed version of an
 article from a different article that would get the same id."""
 

@@ -6,55 +6,55 @@ same URL; Fuseki uses ``/update``, Virtuoso ``/sparql-auth`` for authenticated u
 ``/repositories/NAME/statements``). ``CPKG_STORE_USER`` / ``CPKG_STORE_PASSWORD`` authenticate:
 HTTP Digest when the server asks for it (Virtuoso), Basic otherwise.
 
-Layout is the embedded store's (``cpkg.store.oxigraph``): one named graph per article, the shared
-agents graph, and the catalog graph with each article's content hash.
+The layout is the embedded store's (``cpkg.store.layout``), and so are the answers:
 
-Semantics kept equal to the embedded store, so everything above the store works unchanged:
-
-* ``query()`` returns pyoxigraph objects: ``QuerySolutions`` / ``QueryBoolean`` parsed from the
-  server's SPARQL JSON results by ``pyoxigraph.parse_query_results``, and ``QueryTriples`` for
-  CONSTRUCT / DESCRIBE (the N-Triples answer is loaded into a throwaway in-memory Oxigraph store
-  and read back with a CONSTRUCT, the only way to build a ``QueryTriples``).
-* ``substitutions`` (pyoxigraph's pre-bound variables) are applied as Oxigraph applies them:
-  every occurrence in the WHERE group becomes the value (a ``VALUES`` join alone would leave the
-  variable unbound inside nested groups, where the named queries' FILTERs test it), plus a
-  ``VALUES`` block so it is still projected. Values are serialized by pyoxigraph (escaped).
-* Replacing an article is ONE update request (``DELETE WHERE`` its catalog entry ; ``DROP`` its
-  graph ; ``INSERT DATA`` graph, agents and catalog entry), as in the embedded store. SPARQL 1.1
-  Update asks servers to apply a request atomically; Oxigraph, Jena Fuseki (TDB2) and
-  GraphDB/RDF4J run it in one transaction. Virtuoso 7.2 does not: it compiles the whole request
-  first (a malformed request changes nothing) but commits operation by operation (checked: a
-  failing third operation left the first two applied), and neither a single ``DELETE/INSERT …
-  WHERE`` (its SQL compiler gives up on a 1,500-triple template, SP031) nor ``DEFINE
-  sql:log-enable`` changes that. So the catalog entry goes first and comes back last: an
-  interrupted replace leaves the article without a content hash, and the next ingest re-does it.
-  When Virtuoso refuses a large ``INSERT DATA`` at compile time ("generated SQL text has exceeded
-  10000 lines", SP031) the request is sent again with ``DEFINE sql:big-data-const 1``.
+* ``select`` reads the server's SPARQL JSON results into rows (``cpkg.store.rows``), ``ask`` its
+  boolean, ``construct`` its N-Triples or Turtle. Values are bound as in the embedded store
+  (``cpkg.sparql_text.bind``: ``VALUES`` opening the WHERE group), so both run the same text.
+* Replacing an article is ONE update request (``cpkg.store.layout``). Virtuoso 7.2 compiles the
+  whole request first (a malformed request changes nothing) but commits operation by operation;
+  the layout puts the catalog entry first and back last for that. Virtuoso's endpoint compiles the
+  constants of a large ``INSERT DATA`` into SQL text and gives up past 10,000 lines (error SP031,
+  at compile time, so nothing was applied); such an update is sent again with ``DEFINE
+  sql:big-data-const 1``, which lets large updates through but fails some small ones.
 * Truncated results are an error, never silently short: Virtuoso caps SELECT results at its
   ``ResultSetMaxRows`` (10,000 by default) and marks the answer with an ``X-SPARQL-MaxRows``
   header; ``max_rows`` (``CPKG_STORE_MAX_ROWS``) names the cap of servers that truncate without
-  saying so. The store's own listings page by key (``FILTER (?id > last) ORDER BY ?id LIMIT n``),
+  saying so. The store's own listings page by key (``FILTER (?value > ?after) ORDER BY ?value``),
   so they never hit a cap (nor Virtuoso's ``MaxSortedTopRows`` limit on large OFFSETs).
+* Failures map by kind, in ``_failure``: no answer, 401/403 and server errors are
+  ``StoreUnavailable``, other 4xx ``QueryError``. Virtuoso answers every failure with 400 or 500
+  and its SQL state and error code first in the body (``Virtuoso 37000 Error SP030: …``): the
+  state's class decides there (37 syntax; 22 data and 42, an access rule or a query its planner
+  prices over its limit, the request), and the code SP031 asks for the pragma above.
 
-On Virtuoso and GraphDB a query without ``FROM`` already sees the union of all graphs (like
-``use_default_graph_as_union=True``); on Fuseki set ``union_graph="urn:x-arq:UnionGraph"``
-(``CPKG_STORE_UNION_GRAPH``) or ``tdb2:unionDefaultGraph true`` in the dataset's configuration.
+On Virtuoso and GraphDB a query without ``FROM`` already sees the union of all graphs; on Fuseki set
+``union_graph="urn:x-arq:UnionGraph"`` (``CPKG_STORE_UNION_GRAPH``), sent as the protocol's
+``default-graph-uri``, or ``tdb2:unionDefaultGraph true`` in the dataset's configuration.
 """
 
 from __future__ import annotations
 
+import io
+import json
 import os
-import re
-from collections.abc import Generator, Iterable
+from collections.abc import Generator, Sequence
 from typing import Any
 
 import httpx
 import pyoxigraph as ox
-from cpkg.errors import CpkgError, QueryError
-from cpkg.iris import AGENTS_GRAPH, ID, article_graph_iri, article_iri
-from cpkg.store import Store
-from cpkg.store.layout import ARTICLE_GRAPH, ARTICLE_ID, CATALOG_GRAPH, CONTENT_HASH, SOURCE, delete_article_update
-from cpkg.store.oxigraph import FORMATS
+from cpkg.errors import CpkgError, QueryError, QuerySyntaxError, ResultTruncatedError, StoreUnavailable
+from cpkg.formats import RDF_FORMATS, RESULT_FORMATS, Format, by_media_type
+from cpkg.iris import article_iri
+from cpkg.namespaces import ID
+from cpkg.queries import store_query
+from cpkg.rdfterms import to_rdflib
+from cpkg.sparql_text import bind, query_form
+from cpkg.store import Query, SparqlAnswer, Store, StoreStats, query_text
+from cpkg.store.layout import ARTICLE_ID, CATALOG_GRAPH, CONTENT_HASH, SOURCE
+from cpkg.store.oxigraph import OxigraphStore
+from cpkg.store.rows import IRI, Bindings, BlankNode, Row, Solutions, Value, literal_value
+from rdflib import Graph
 
 UPDATE_URL_ENV = "CPKG_STORE_UPDATE_URL"
 USER_ENV = "CPKG_STORE_USER"
@@ -63,23 +63,21 @@ MAX_ROWS_ENV = "CPKG_STORE_MAX_ROWS"
 UNION_GRAPH_ENV = "CPKG_STORE_UNION_GRAPH"
 TIMEOUT_ENV = "CPKG_STORE_TIMEOUT"
 
-JSON_RESULTS = "application/sparql-results+json"
-RDF_ACCEPT = "application/n-triples, text/plain;q=0.9, text/turtle;q=0.8"
-_RDF_PARSE = {
-    "application/n-triples": ox.RdfFormat.N_TRIPLES,
-    "text/plain": ox.RdfFormat.N_TRIPLES,
-    "text/turtle": ox.RdfFormat.TURTLE,
-    "application/x-turtle": ox.RdfFormat.TURTLE,
-    "application/n-quads": ox.RdfFormat.N_QUADS,
-    "application/rdf+xml": ox.RdfFormat.RDF_XML,
-    "application/ld+json": ox.RdfFormat.JSON_LD,
-}
+JSON_RESULTS = RESULT_FORMATS[0].media_type
+_RDF_ANSWERS = (RDF_FORMATS["ntriples"], RDF_FORMATS["turtle"])
+RDF_ACCEPT = ", ".join(
+    f"{media};q={1 - 0.1 * rank:.1f}" for rank, media in enumerate(m for f in _RDF_ANSWERS for m in f.media_types)
+)
 _GRAPH_PREFIX = ID + "graph/"
 PAGE = 5000
+BIG_DATA = "DEFINE sql:big-data-const 1\n"
+# SQL state classes in Virtuoso's error bodies that mean the request, not the server, is wrong.
+_REQUEST_STATES = {"37": QuerySyntaxError, "22": QueryError, "42": QueryError}
+TOO_LARGE_TO_COMPILE = "SP031"
 
 
-class ResultTruncatedError(QueryError):
-    """The server returned fewer rows than the query has (a result-size cap such as Virtuoso's)."""
+class _TooLargeToCompile(QuerySyntaxError):
+    """Virtuoso's SP031: the update's constants compile to too much SQL text without the pragma."""
 
 
 class _ChallengeAuth(httpx.Auth):
@@ -105,125 +103,45 @@ class _ChallengeAuth(httpx.Auth):
         yield from self.auth_flow(request)
 
 
-# ------------------------------------------------------------------ query text helpers
+class _Body(io.RawIOBase):
+    """A streamed response body as a file, for pyoxigraph's parsers to read as they go; closing it
+    (or dropping it) closes the response."""
 
-# Comments, strings and IRIs are skipped when looking for keywords and braces.
-_TOKEN = re.compile(
-    r"""(?P<skip>\#[^\n]*|'''.*?'''|\"\"\".*?\"\"\"|'(?:[^'\\\n]|\\.)*'|"(?:[^"\\\n]|\\.)*"|<[^<>"{}|^`\\\s]*>)"""
-    r"""|(?P<var>[?$][A-Za-z_0-9]+)|(?P<word>[A-Za-z_][A-Za-z_0-9]*)|(?P<brace>[{}])""",
-    re.DOTALL,
-)
-_FORMS = {"select", "ask", "construct", "describe"}
+    def __init__(self, response: httpx.Response) -> None:
+        self.response = response
+        self.chunks = response.iter_bytes()
+        self.pending = b""
 
+    def readable(self) -> bool:
+        return True
 
-def _scan(sparql: str) -> Iterable[tuple[str, str, int]]:
-    for match in _TOKEN.finditer(sparql):
-        if match.lastgroup == "word":
-            yield "word", match.group().lower(), match.start()
-        elif match.lastgroup == "brace":
-            yield "brace", match.group(), match.start()
-        elif match.lastgroup == "var":
-            yield "var", match.group()[1:], match.start()
+    def readinto(self, buffer: Any) -> int:
+        while not self.pending:
+            try:
+                self.pending = next(self.chunks)
+            except StopIteration:
+                return 0
+            except httpx.HTTPError as error:
+                raise OSError(f"the SPARQL store stopped answering: {error}") from None
+        size = min(len(buffer), len(self.pending))
+        buffer[:size] = self.pending[:size]
+        self.pending = self.pending[size:]
+        return size
 
-
-def query_form(sparql: str) -> str:
-    """``select``, ``ask``, ``construct`` or ``describe`` (after the prologue)."""
-    previous = ""
-    for kind, text, _ in _scan(sparql):
-        if kind == "word" and text in _FORMS and previous not in ("prefix", "base"):
-            return text
-        previous = text
-    raise QueryError("malformed SPARQL: no SELECT, ASK, CONSTRUCT or DESCRIBE")
-
-
-def where_group(sparql: str) -> tuple[int, int]:
-    """(position where a FROM clause may go, position just inside the WHERE group's ``{``)."""
-    tokens = list(_scan(sparql))
-    form_index = next((i for i, (k, t, _) in enumerate(tokens) if k == "word" and t in _FORMS), None)
-    if form_index is None:
-        raise QueryError("malformed SPARQL: no query form")
-    i = form_index + 1
-    if tokens[form_index][1] == "construct" and i < len(tokens) and tokens[i][1] != "where":
-        depth = 0  # skip the CONSTRUCT template
-        while i < len(tokens):
-            if tokens[i][1] == "{":
-                depth += 1
-            elif tokens[i][1] == "}":
-                depth -= 1
-                if depth == 0:
-                    i += 1
-                    break
-            i += 1
-    from_at: int | None = None
-    while i < len(tokens):
-        kind, text, position = tokens[i]
-        if kind == "word" and text == "where" and from_at is None:
-            from_at = position
-        elif kind == "brace" and text == "{":
-            return (from_at if from_at is not None else position), position + 1
-        i += 1
-    raise QueryError("malformed SPARQL: no WHERE group to bind parameters in")
+    def close(self) -> None:
+        self.response.close()
+        super().close()
 
 
-def _term(value: Any) -> str:
-    if isinstance(value, ox.NamedNode | ox.Literal | ox.BlankNode):
-        return str(value)
-    if isinstance(value, str):
-        return str(ox.Literal(value))
-    if isinstance(value, bool):
-        return str(
-            ox.Literal("true" if value else "false", datatype=ox.NamedNode("http://www.w3.org/2001/XMLSchema#boolean"))
-        )
-    if isinstance(value, int | float):
-        return str(
-            ox.Literal(
-                str(value),
-                datatype=ox.NamedNode(
-                    "http://www.w3.org/2001/XMLSchema#" + ("integer" if isinstance(value, int) else "double")
-                ),
-            )
-        )
-    raise QueryError(f"cannot bind {value!r} in a query")
-
-
-def bind_values(sparql: str, substitutions: dict[Any, Any] | None, union_graph: str | None = None) -> str:
-    """The query with its variables pre-bound the way pyoxigraph's ``substitutions`` bind them.
-
-    Inside the WHERE group every occurrence of a bound variable becomes the value (so FILTERs in
-    nested groups and OPTIONALs see it, as in Oxigraph), and a ``VALUES`` block opening the group
-    keeps the variable bound for the projection, GROUP BY and ORDER BY. Values are serialized by
-    pyoxigraph (escaped N-Triples terms). ``union_graph`` adds ``FROM <union_graph>``.
-    """
-    if not substitutions and not union_graph:
-        return sparql
-    from_at, inside = where_group(sparql)
-    text = sparql
-    if substitutions:
-        values: dict[str, str] = {}
-        for key, value in substitutions.items():
-            name = key.value if isinstance(key, ox.Variable) else str(key).lstrip("?$")
-            if not re.fullmatch(r"[A-Za-z_][A-Za-z_0-9]*", name):
-                raise QueryError(f"not a variable name: {name!r}")
-            values[name] = _term(value)
-        pieces, cursor, depth = [], inside, 1
-        for kind, token, position in _scan(sparql[inside:]):
-            if kind == "brace":
-                depth += 1 if token == "{" else -1
-                if depth == 0:
-                    break
-            elif kind == "var" and token in values:
-                start = inside + position
-                pieces += [sparql[cursor:start], values[token]]
-                cursor = start + 1 + len(token)
-        body = "".join(pieces) + sparql[cursor:]
-        block = f" VALUES ({' '.join('?' + n for n in values)}) {{ ({' '.join(values.values())}) }} "
-        text = sparql[:inside] + block + body
-    if union_graph and not re.search(r"\bFROM\b", sparql[:from_at], re.IGNORECASE):
-        text = text[:from_at] + f"FROM <{union_graph}> " + text[from_at:]
-    return text
-
-
-# ------------------------------------------------------------------ the store
+def _value(cell: dict[str, Any]) -> Value:
+    """A value of SPARQL 1.1 Query Results JSON."""
+    kind = cell["type"]
+    if kind == "uri":
+        return IRI(cell["value"])
+    if kind == "bnode":
+        return BlankNode(cell["value"])
+    # "typed-literal" is what SPARQL 1.0 servers (and Virtuoso) call a literal with a datatype.
+    return literal_value(cell["value"], cell.get("datatype"), cell.get("xml:lang"))
 
 
 class RemoteStore(Store):
@@ -243,7 +161,6 @@ class RemoteStore(Store):
     ) -> None:
         self.query_url = query_url
         self.update_url = update_url or query_url
-        self.path = query_url  # shown by the CLI where the embedded store shows its directory
         self.max_rows = max_rows
         self.union_graph = union_graph
         self._server_cap: int | None = None  # a row cap the server announced (X-SPARQL-MaxRows)
@@ -253,8 +170,9 @@ class RemoteStore(Store):
         )
 
     @classmethod
-    def from_env(cls, query_url: str) -> RemoteStore:
-        """A store at ``query_url`` configured by the ``CPKG_STORE_*`` environment variables."""
+    def from_env(cls, query_url: str, *, timeout: float | None = None) -> RemoteStore:
+        """A store at ``query_url`` configured by the ``CPKG_STORE_*`` environment variables
+        (``timeout``, if given, over ``CPKG_STORE_TIMEOUT``)."""
         max_rows = os.environ.get(MAX_ROWS_ENV)
         return cls(
             query_url,
@@ -263,8 +181,12 @@ class RemoteStore(Store):
             password=os.environ.get(PASSWORD_ENV) or None,
             max_rows=int(max_rows) if max_rows else None,
             union_graph=os.environ.get(UNION_GRAPH_ENV) or None,
-            timeout=float(os.environ.get(TIMEOUT_ENV) or 300.0),
+            timeout=timeout or float(os.environ.get(TIMEOUT_ENV) or 300.0),
         )
+
+    @property
+    def location(self) -> str:
+        return self.query_url
 
     def __repr__(self) -> str:
         return f"RemoteStore({self.query_url})"
@@ -272,195 +194,222 @@ class RemoteStore(Store):
     @property
     def client(self) -> httpx.Client:
         if self._client is None:
-            raise CpkgError("the store is closed")
+            raise StoreUnavailable("the store is closed")
         return self._client
 
     # -- HTTP ------------------------------------------------------------------------------
-    def _post(
-        self,
-        url: str,
-        *,
-        data: dict[str, Any] | None = None,
-        content: bytes | None = None,
-        headers: dict[str, str],
-        what: str,
-    ) -> httpx.Response:
-        try:
-            response = self.client.post(url, data=data, content=content, headers=headers)
-        except httpx.HTTPError as error:
-            raise CpkgError(f"cannot reach the SPARQL store at {url}: {error}") from None
-        if response.status_code in (401, 403):
-            raise CpkgError(
-                f"the SPARQL store at {url} refused the {what} ({response.status_code}); "
+    def _failure(self, response: httpx.Response, url: str, what: str) -> CpkgError:
+        """The error a failed answer means (see the module's docstring)."""
+        message = " ".join(response.read().decode("utf-8", errors="replace").split())[:500]
+        status = response.status_code
+        if status in (401, 403):
+            return StoreUnavailable(
+                f"the SPARQL store at {url} refused the {what} ({status}): {message}; "
                 f"set {USER_ENV} / {PASSWORD_ENV} (and {UPDATE_URL_ENV}, e.g. Virtuoso's /sparql-auth)"
             )
+        words = message.split(" ", 4)  # Virtuoso STATE Error CODE: text
+        if len(words) > 3 and words[0] == "Virtuoso" and words[2] == "Error":
+            if words[3].rstrip(":") == TOO_LARGE_TO_COMPILE:
+                return _TooLargeToCompile(f"SPARQL {what} failed ({status}): {message}")
+            kind = _REQUEST_STATES.get(words[1][:2], StoreUnavailable)
+            return kind(f"SPARQL {what} failed ({status}): {message}")
+        if status < 500:
+            return QueryError(f"SPARQL {what} failed ({status}): {message}")
+        return StoreUnavailable(f"the SPARQL store at {url} failed the {what} ({status}): {message}")
+
+    def _send(self, url: str, *, what: str, headers: dict[str, str], **request: Any) -> httpx.Response:
+        """POST, with the answer's body left to stream; an answer other than 2xx raises."""
+        try:
+            response = self.client.send(self.client.build_request("POST", url, headers=headers, **request), stream=True)
+        except httpx.HTTPError as error:
+            raise StoreUnavailable(f"cannot reach the SPARQL store at {url}: {error}") from None
         if response.status_code >= 400:
-            message = " ".join(response.text.split())[:500]
-            error_class = QueryError if response.status_code < 500 or "SP0" in message else CpkgError
-            raise error_class(f"SPARQL {what} failed ({response.status_code}): {message}")
+            try:
+                raise self._failure(response, url, what)
+            finally:
+                response.close()
         return response
 
-    def _select_rows(self, sparql: str) -> list[dict[str, Any]]:
-        """Raw JSON bindings of a SELECT (no substitutions), checked for truncation."""
-        response = self._post(self.query_url, data={"query": sparql}, headers={"Accept": JSON_RESULTS}, what="query")
-        rows = response.json().get("results", {}).get("bindings", [])
-        self._check_truncation(response, len(rows))
-        return rows
+    def _query(self, sparql: str, accept: str, dataset: dict[str, list[str]] | None = None) -> httpx.Response:
+        form: dict[str, Any] = {"query": sparql}
+        if dataset is None and self.union_graph:
+            form["default-graph-uri"] = [self.union_graph]
+        form.update(dataset or {})
+        return self._send(self.query_url, what="query", headers={"Accept": accept}, data=form)
+
+    def _read(self, response: httpx.Response) -> bytes:
+        try:
+            return response.read()
+        except httpx.HTTPError as error:
+            raise StoreUnavailable(f"the SPARQL store at {self.query_url} stopped answering: {error}") from None
+        finally:
+            response.close()
+
+    def _json(self, sparql: str) -> tuple[dict[str, Any], httpx.Response]:
+        response = self._query(sparql, JSON_RESULTS)
+        try:
+            return json.loads(self._read(response)), response
+        except ValueError as error:
+            raise StoreUnavailable(f"unreadable SPARQL results from {self.query_url}: {error}") from None
 
     def _check_truncation(self, response: httpx.Response, rows: int) -> None:
         cap = response.headers.get("x-sparql-maxrows")
         if cap is not None and cap.isdigit():
             self._server_cap = int(cap)
-        if cap is not None and cap.isdigit() and rows >= int(cap):
-            raise ResultTruncatedError(
-                f"the SPARQL store cut the result at {cap} rows (Virtuoso's ResultSetMaxRows); "
-                "add LIMIT/OFFSET, or raise ResultSetMaxRows in the [SPARQL] section of virtuoso.ini"
-            )
+            if rows >= int(cap):
+                raise ResultTruncatedError(
+                    f"the SPARQL store cut the result at {cap} rows (Virtuoso's ResultSetMaxRows); "
+                    "add LIMIT/OFFSET, or raise ResultSetMaxRows in the [SPARQL] section of virtuoso.ini"
+                )
         if self.max_rows is not None and rows >= self.max_rows:
             raise ResultTruncatedError(
                 f"the result has {rows} rows, the store's row cap ({MAX_ROWS_ENV}={self.max_rows}): it may be "
                 "truncated; add LIMIT/OFFSET or raise the server's cap"
             )
 
-    # -- articles --------------------------------------------------------------------------
-    def delete_article(self, article_id: str) -> bool:
-        g_node, a_node = ox.NamedNode(article_graph_iri(article_id)), ox.NamedNode(article_iri(article_id))
-        catalog = ox.NamedNode(CATALOG_GRAPH)
-        exists = self.query(
-            f"ASK {{ {{ GRAPH {catalog} {{ {a_node} ?p ?o }} }} UNION {{ GRAPH {g_node} {{ ?s ?p ?o }} }} }}"
+    # -- SPARQL ----------------------------------------------------------------------------
+    def select(
+        self, query: Query, bindings: Bindings | None = None, *, limit: int | None = None, offset: int = 0
+    ) -> Solutions:
+        # Parsed here (once per query text): a syntax error is ours to report, whatever the server says.
+        if query_form(query_text(query)) != "select":
+            raise QueryError("select() needs a SELECT query")
+        text = bind(query_text(query), bindings, limit=limit, offset=offset)
+        data, response = self._json(text)
+        cells = data.get("results", {}).get("bindings", [])
+        self._check_truncation(response, len(cells))
+        rows = [Row((name, _value(cell)) for name, cell in row.items()) for row in cells]
+        return Solutions(data.get("head", {}).get("vars", []), rows)
+
+    def ask(self, query: Query, bindings: Bindings | None = None) -> bool:
+        if query_form(query_text(query)) != "ask":
+            raise QueryError("ask() needs an ASK query")
+        data, _ = self._json(bind(query_text(query), bindings))
+        return bool(data.get("boolean"))
+
+    def _rdf(self, text: str, dataset: dict[str, list[str]] | None = None) -> tuple[httpx.Response, Format]:
+        """The answer to a CONSTRUCT or DESCRIBE, and the RDF syntax it is in."""
+        response = self._query(text, RDF_ACCEPT, dataset)
+        answered = by_media_type(response.headers.get("content-type", RDF_FORMATS["ntriples"].media_type))
+        if answered not in _RDF_ANSWERS:
+            response.close()
+            raise StoreUnavailable(
+                f"the SPARQL store answered a CONSTRUCT with {response.headers.get('content-type')}, "
+                "which cpkg did not ask for"
+            )
+        return response, answered
+
+    def construct(self, query: Query, bindings: Bindings | None = None) -> Graph:
+        if query_form(query_text(query)) not in ("construct", "describe"):
+            raise QueryError("construct() needs a CONSTRUCT or DESCRIBE query")
+        response, syntax = self._rdf(bind(query_text(query), bindings))
+        graph = Graph()
+        try:
+            for quad in ox.parse(self._read(response), format=syntax.oxigraph):  # type: ignore[arg-type]
+                graph.add((to_rdflib(quad.subject), to_rdflib(quad.predicate), to_rdflib(quad.object)))
+        except SyntaxError as error:
+            raise StoreUnavailable(f"unreadable RDF from {self.query_url}: {error}") from None
+        return graph
+
+    def evaluate(
+        self,
+        query: str,
+        *,
+        default_graph: Sequence[str] | None = None,
+        named_graphs: Sequence[str] | None = None,
+        union_default: bool = True,
+        base_iri: str | None = None,
+    ) -> SparqlAnswer:
+        text = f"BASE {ox.NamedNode(base_iri)}\n{query}" if base_iri else query
+        dataset: dict[str, list[str]] | None = None
+        if default_graph is not None or named_graphs is not None:
+            dataset = {"default-graph-uri": list(default_graph or []), "named-graph-uri": list(named_graphs or [])}
+        elif not union_default:
+            dataset = {}
+        if query_form(text) in ("construct", "describe"):
+            response, syntax = self._rdf(text, dataset)
+            return (quad.triple for quad in ox.parse(_Body(response), format=syntax.oxigraph))  # type: ignore[arg-type]
+        response = self._query(text, JSON_RESULTS, dataset)
+        body = io.BufferedReader(_Body(response))
+        return ox.parse_query_results(body, format=ox.QueryResultsFormat.JSON)
+
+    def update(self, sparql: str, *, base_iri: str | None = None) -> None:
+        text = f"BASE {ox.NamedNode(base_iri)}\n{sparql}" if base_iri else sparql
+        try:
+            self._update(text)
+        except _TooLargeToCompile:
+            self._update(BIG_DATA + text)
+
+    def _update(self, text: str) -> None:
+        response = self._send(
+            self.update_url,
+            what="update",
+            headers={"Content-Type": "application/sparql-update; charset=utf-8", "Accept": JSON_RESULTS},
+            content=text.encode("utf-8"),
         )
-        if not bool(exists):
-            return False
-        self.update(delete_article_update(article_id))
-        return True
+        response.close()
+
+    # -- articles --------------------------------------------------------------------------
+    def _catalog_value(self, article_id: str, predicate: str) -> str | None:
+        rows = self.select(
+            store_query("catalog_value"),
+            {"catalog": IRI(CATALOG_GRAPH), "article": IRI(article_iri(article_id)), "predicate": IRI(predicate)},
+        )
+        return str(rows[0]["value"]) if rows else None
 
     def article_hash(self, article_id: str) -> str | None:
-        rows = self._select_rows(
-            f"SELECT ?h WHERE {{ GRAPH {ox.NamedNode(CATALOG_GRAPH)} "
-            f"{{ {ox.NamedNode(article_iri(article_id))} <{CONTENT_HASH}> ?h }} }} LIMIT 1"
-        )
-        return str(rows[0]["h"]["value"]) if rows else None
+        return self._catalog_value(article_id, CONTENT_HASH)
 
     def article_source(self, article_id: str) -> str | None:
-        rows = self._select_rows(
-            f"SELECT ?s WHERE {{ GRAPH {ox.NamedNode(CATALOG_GRAPH)} "
-            f"{{ {ox.NamedNode(article_iri(article_id))} <{SOURCE}> ?s }} }} LIMIT 1"
-        )
-        return str(rows[0]["s"]["value"]) if rows else None
+        return self._catalog_value(article_id, SOURCE)
 
-    def _catalog(self, variable: str, predicate: str) -> list[str]:
-        """All objects of ``predicate`` in the catalog, paged by key (never cut by a row cap)."""
+    def _pages(self, query: str, key: str, bindings: dict[str, Value]) -> list[str]:
+        """Every ``key`` of a listing ordered by it, page by page after the last one seen (never cut
+        by a row cap, nor slowed by large offsets)."""
         values: list[str] = []
-        last: str | None = None
+        last = ""
         while True:
             caps = [c - 1 for c in (self.max_rows, self._server_cap) if c]
             page = max(1, min([PAGE, *caps]))
-            after = f"FILTER (STR(?{variable}) > {ox.Literal(last)})" if last is not None else ""
             try:
-                rows = self._select_rows(
-                    f"SELECT DISTINCT ?{variable} WHERE {{ GRAPH {ox.NamedNode(CATALOG_GRAPH)} "
-                    f"{{ ?a <{predicate}> ?{variable} }} {after} }} ORDER BY STR(?{variable}) LIMIT {page}"
-                )
+                rows = self.select(store_query(query), {**bindings, "after": last}, limit=page)
             except ResultTruncatedError:
                 if self._server_cap is None or self._server_cap > page:
                     raise
                 continue  # the server announced a smaller cap: ask again in smaller pages
-            batch = [str(row[variable]["value"]) for row in rows]
+            batch = [str(row[key]) for row in rows]
             values += batch
             if len(batch) < page:
                 return values
             last = batch[-1]
 
     def article_ids(self) -> list[str]:
-        return sorted(self._catalog("id", ARTICLE_ID))
+        catalog = {"catalog": IRI(CATALOG_GRAPH), "predicate": IRI(ARTICLE_ID)}
+        return sorted(self._pages("catalog_page", "value", catalog))
 
-    # -- SPARQL ----------------------------------------------------------------------------
-    def query(
-        self,
-        sparql: str,
-        substitutions: dict[str, Any] | None = None,
-        *,
-        default_graph: Any = None,
-        use_default_graph_as_union: bool = True,
-    ) -> Any:
-        form = query_form(sparql)
-        union = self.union_graph if use_default_graph_as_union and default_graph is None else None
-        text = bind_values(sparql, substitutions, union)
-        data: dict[str, Any] = {"query": text}
-        if default_graph is not None:
-            graphs = default_graph if isinstance(default_graph, list | tuple) else [default_graph]
-            data["default-graph-uri"] = [g.value if isinstance(g, ox.NamedNode) else str(g) for g in graphs]
-        if form in ("construct", "describe"):
-            response = self._post(self.query_url, data=data, headers={"Accept": RDF_ACCEPT}, what="query")
-            return self._triples(response)
-        response = self._post(self.query_url, data=data, headers={"Accept": JSON_RESULTS}, what="query")
-        try:
-            results = ox.parse_query_results(response.content, format=ox.QueryResultsFormat.JSON)
-        except (SyntaxError, ValueError) as error:
-            raise QueryError(f"unreadable SPARQL results from {self.query_url}: {error}") from None
-        if form == "select":
-            bindings = response.json().get("results", {}).get("bindings", [])
-            self._check_truncation(response, len(bindings))
-        return results
+    def has_graph(self, graph: str) -> bool:
+        return self.ask(store_query("graph_exists"), {"graph": IRI(graph)})
 
-    def _triples(self, response: httpx.Response) -> ox.QueryTriples:
-        media = response.headers.get("content-type", "application/n-triples").split(";")[0].strip().lower()
-        rdf_format = _RDF_PARSE.get(media)
-        if rdf_format is None:
-            raise QueryError(f"the SPARQL store answered a CONSTRUCT with {media}, which cpkg cannot read")
-        scratch = ox.Store()
-        try:
-            scratch.load(response.content, format=rdf_format, to_graph=ox.DefaultGraph())
-        except SyntaxError as error:
-            raise QueryError(f"unreadable RDF from {self.query_url}: {error}") from None
-        result = scratch.query("CONSTRUCT { ?s ?p ?o } WHERE { ?s ?p ?o }")
-        assert isinstance(result, ox.QueryTriples)
-        return result
-
-    def update(self, sparql: str) -> None:
-        try:
-            self._update(sparql)
-        except QueryError as error:
-            if "exceeded 10000 lines" not in str(error):
-                raise
-            # Virtuoso's endpoint prepends "define sql:big-data-const 0", which compiles the
-            # constants of a large INSERT DATA into SQL text and gives up past 10,000 lines (SP031,
-            # at compile time, so nothing was applied). Turned back on, large updates go through.
-            self._update("DEFINE sql:big-data-const 1\n" + sparql)
-
-    def _update(self, sparql: str) -> None:
-        self._post(
-            self.update_url,
-            content=sparql.encode("utf-8"),
-            headers={"Content-Type": "application/sparql-update; charset=utf-8", "Accept": JSON_RESULTS},
-            what="update",
+    # -- the whole store -------------------------------------------------------------------
+    def stats(self) -> StoreStats:
+        quads = self.select(store_query("quad_count"), {"prefix": _GRAPH_PREFIX})
+        articles = self.select(
+            store_query("catalog_count"), {"catalog": IRI(CATALOG_GRAPH), "predicate": IRI(ARTICLE_ID)}
         )
-
-    # -- export ----------------------------------------------------------------------------
-    def _graph_names(self) -> list[str]:
-        graphs = self._catalog("g", ARTICLE_GRAPH)
-        return [CATALOG_GRAPH, AGENTS_GRAPH, *sorted(graphs)]
+        return StoreStats(triples=int(quads[0]["quads"]), articles=int(articles[0]["count"]))
 
     def dump(self, format: str = "trig", graph: str | None = None) -> bytes:
-        if format not in FORMATS:
-            raise CpkgError(f"unknown RDF format {format!r}; choose one of {', '.join(FORMATS)}")
-        scratch = ox.Store()
-        for name in [graph] if graph is not None else self._graph_names():
-            triples = self.query(f"CONSTRUCT {{ ?s ?p ?o }} WHERE {{ GRAPH {ox.NamedNode(name)} {{ ?s ?p ?o }} }}")
-            target = ox.NamedNode(name)
-            scratch.bulk_extend(ox.Quad(t.subject, t.predicate, t.object, target) for t in triples)
-        from cpkg.store.oxigraph import OxigraphStore
-
-        local = OxigraphStore(None)
-        local._store = scratch
-        return local.dump(format, graph)
-
-    def triple_count(self) -> int:
-        rows = self._select_rows(
-            "SELECT (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } "
-            f"FILTER (STRSTARTS(STR(?g), {ox.Literal(_GRAPH_PREFIX)})) }}"
-        )
-        return int(rows[0]["n"]["value"]) if rows else 0
+        if format not in RDF_FORMATS:
+            raise CpkgError(f"unknown RDF format {format!r}; choose one of {', '.join(RDF_FORMATS)}")
+        scratch = OxigraphStore(None)
+        names = [graph] if graph is not None else self._pages("graphs_page", "graph", {"prefix": _GRAPH_PREFIX})
+        for name in names:
+            response, syntax = self._rdf(bind(store_query("graph_triples").sparql, {"graph": IRI(name)}))
+            scratch.load(self._read(response), syntax.name, name)
+        try:
+            return scratch.dump(format, graph)
+        finally:
+            scratch.close()
 
     def close(self) -> None:
         if self._client is not None:
@@ -468,4 +417,4 @@ class RemoteStore(Store):
             self._client = None
 
 
-__all__ = ["RemoteStore", "ResultTruncatedError", "bind_values", "query_form"]
+__all__ = ["RemoteStore"]

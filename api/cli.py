@@ -1,4 +1,8 @@
-"""`cpkg serve`: the SPARQL endpoint and REST API under uvicorn."""
+"""`cpkg serve`: the SPARQL endpoint and REST API under uvicorn.
+
+The HTTP layer adds this sub-command to the `cpkg` command line through the entry point group
+``cpkg.commands`` (``pyproject.toml``), so the library's CLI never imports the HTTP layer.
+"""
 
 from __future__ import annotations
 
@@ -7,9 +11,8 @@ import os
 import socket
 
 from cpkg.cli import add_pipeline_argument, add_store_argument
-from cpkg.errors import CpkgError
 from cpkg.extract.config import PIPELINE_ENV
-from cpkg.store import STORE_ENV
+from cpkg.store.layout import CATALOG_GRAPH
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -17,9 +20,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "serve",
         help="serve the graph over HTTP (SPARQL 1.1 endpoint and REST API)",
         description=(
-            "Serve the store at /sparql (SPARQL 1.1 Protocol), /store (Graph Store read) and the "
-            "REST API (/documents, /claims, /agents; OpenAPI at /docs). Every option also reads "
-            "an environment variable (see docs/api.md); flags win."
+            "Serve the store (a directory, or a SPARQL 1.1 server's URL) at /sparql (SPARQL 1.1 "
+            "Protocol), /store (Graph Store read) and the REST API (/documents, /claims, /agents; "
+            "OpenAPI at /docs). Every option also reads an environment variable (see docs/api.md); flags win."
         ),
     )
     parser.add_argument("--host", default="127.0.0.1", help="interface to bind (default 127.0.0.1)")
@@ -47,9 +50,6 @@ def run(args: argparse.Namespace) -> int:
     from cpkg.api.app import create_app
     from cpkg.api.settings import Settings
 
-    if str(args.store or os.environ.get(STORE_ENV, "")).startswith(("http://", "https://")):
-        # Query workers read snapshots of the embedded store; a remote server has its own endpoint.
-        raise CpkgError("cpkg serve needs the embedded store (a directory); query a SPARQL server directly")
     cors = None
     if args.cors_origins is not None:
         cors = tuple(o.strip() for o in args.cors_origins.split(",") if o.strip())
@@ -65,6 +65,9 @@ def run(args: argparse.Namespace) -> int:
         # The server builds its extractor from the configuration, like every other caller.
         os.environ[PIPELINE_ENV] = " ".join(args.pipeline)
     app = create_app(settings)
+    # One question before the port is taken: a SPARQL server that cannot be reached (or refuses
+    # the credentials) fails here, clearly, not on the first request.
+    app.state.backend.store.has_graph(CATALOG_GRAPH)
     # The admin token is read from CPKG_ADMIN_TOKEN only (never a flag: flags show up in `ps`).
     config = uvicorn.Config(app, host=args.host, port=args.port, log_level=args.log_level, proxy_headers=False)
     # A socket handed over by its owner (systemd, a test) cannot be taken by another process

@@ -1,0 +1,366 @@
+"""The query service: what people and tools read from a store, as the REST API and the web page
+give it. Each function takes a ``cpkg.store.Store`` and returns JSON-ready data; the HTTP layer
+only parses the request, runs one of these (in a query worker, or a thread for a remote store) and
+returns the answer.
+
+Claims come back in the JSON contract built by ``cpkg.jsonio`` from the same model objects the
+extraction makes (read back from the graph here), so ``GET /documents/{id}`` gives the claims
+``POST /documents`` returned. Every query is a named query with its values bound.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import unquote
+
+from cpkg.errors import NotFound, ParameterError, QueryError
+from cpkg.graph import CONTEXT, QUALIFIER, RESOLUTION, VERIFICATION
+from cpkg.iris import AGENTS_GRAPH, agent_iri, article_graph_iri, claim_iri
+from cpkg.jsonio import claim_to_json, document_to_json
+from cpkg.model import Agent, Article, ArticleMeta, Claim, Dateline, Extraction, Quantity, Resolution, Role, Span
+from cpkg.namespaces import CPKG, ID
+from cpkg.queries import get_named_query, run_named
+from cpkg.sparql_text import term
+from cpkg.store import Store
+from cpkg.store.rows import IRI, Row, Solutions
+
+KINDS = ("person", "organization", "country", "group")
+MAX_PAGE = 500
+AGENT_PREFIX = ID + "agent/"
+# The contract's names of the graph's terms: the inverse of the tables that wrote the graph.
+VERIFICATION_NAMES = {str(concept): name for name, concept in VERIFICATION.items()}
+CONTEXT_NAMES = {str(concept): name for name, concept in CONTEXT.items()}
+QUALIFIER_NAMES = {str(concept): name for name, concept in QUALIFIER.items()}
+RESOLUTION_NAMES = {str(concept): name for name, concept in RESOLUTION.items()}
+UNRESOLVED = Resolution("unresolved", 0.0)
+
+
+def _date(name: str, value: str | None) -> str:
+    if not value:
+        return ""
+    try:
+        return dt.date.fromisoformat(value).isoformat()
+    except ValueError:
+        raise ParameterError(f"{name} must be an ISO date (YYYY-MM-DD), got {value!r}") from None
+
+
+@dataclass(frozen=True)
+class ClaimFilters:
+    """The filters of ``GET /claims``; None is "any"."""
+
+    speaker: str | None = None
+    kind: str | None = None
+    verification: str | None = None
+    hedged: bool | None = None
+    q: str | None = None
+    since: str | None = None
+    until: str | None = None
+    document: str | None = None
+
+    def params(self) -> dict[str, str]:
+        """The parameters of the named query ``claims``, checked."""
+        if self.kind is not None and self.kind not in KINDS:
+            raise ParameterError(f"kind must be one of {', '.join(KINDS)}")
+        if self.verification is not None and self.verification not in VERIFICATION:
+            raise ParameterError(f"verification must be one of {', '.join(VERIFICATION)}")
+        return {
+            "speaker": self.speaker or "",
+            "kind": self.kind or "",
+            "verification": str(VERIFICATION[self.verification]) if self.verification else "",
+            "hedged": "" if self.hedged is None else str(self.hedged).lower(),
+            "q": self.q or "",
+            "since": _date("since", self.since),
+            "until": _date("until", self.until),
+            "document": self.document or "",
+        }
+
+
+# ---------------------------------------------------------------------------------------- claims
+
+
+def _span(row: Row, prefix: str = "") -> Span | None:
+    """The span in the row's ``text``/``start``/``end``, or ``{prefix}Text``/``Start``/``End``."""
+    text, start, end = (f"{prefix}Text", f"{prefix}Start", f"{prefix}End") if prefix else ("text", "start", "end")
+    if row.get(text) is None:
+        return None
+    return Span(int(row[start]), int(row[end]), str(row[text]))
+
+
+def _agent(row: Row, prefix: str, aliases: dict[str, tuple[str, ...]], author: Agent | None = None) -> Agent | None:
+    iri = row.get(prefix)
+    if iri is None:
+        return None
+    key = row.get(prefix + "Key") or unquote(str(iri).removeprefix(AGENT_PREFIX))
+    label = row.get(prefix + "Label")
+    return Agent(str(key), label, row.get(prefix + "Kind"), aliases.get(str(iri), ()), author)  # type: ignore[arg-type]
+
+
+def _claim(row: Row, parts: list[Span], quantities: list[Quantity], aliases: dict[str, tuple[str, ...]]) -> Claim:
+    speaker = _agent(row, "speaker", aliases, _agent(row, "author", aliases))
+    role = None
+    if row.get("role") is not None:
+        role = Role(row.get("roleTitle"), _agent(row, "affiliation", aliases), _span(row, "role"))  # type: ignore[arg-type]
+    resolution = None
+    if row.get("resolutionMethod") is not None:
+        resolution = Resolution(RESOLUTION_NAMES[row["resolutionMethod"]], float(row["confidence"]))  # type: ignore[arg-type]
+    elif row.get("unresolved") is not None:
+        resolution = UNRESOLVED
+    marker = row.get("marker")
+    said_on = row.get("saidOn")
+    return Claim(
+        id=str(row["claimId"]),
+        content=Span(int(row["start"]), int(row["end"]), str(row["text"])),
+        attributed=bool(row["attributed"]),
+        context=CONTEXT_NAMES.get(str(row.get("context")), "body"),  # type: ignore[arg-type]
+        parts=tuple(parts),
+        cue=_span(row, "cue"),
+        speaker=speaker,
+        mention=_span(row, "mention"),
+        resolution=resolution,
+        role=role,
+        honorific=row.get("honorific"),  # type: ignore[arg-type]
+        verification=VERIFICATION_NAMES[row["status"]],  # type: ignore[arg-type]
+        # Marker nodes are numbered as the extraction numbers its markers (m1, m2, …).
+        marker="m" + str(marker).rsplit("/", 1)[1] if marker else None,
+        hedged=row["certainty"] == CPKG.Hedged,
+        quantities=tuple(quantities),
+        said_on=dt.date.fromisoformat(str(said_on)) if said_on else None,
+    )
+
+
+def _by_claim(rows: Iterable[Row]) -> dict[str, list[Row]]:
+    grouped: dict[str, list[Row]] = {}
+    for row in rows:
+        grouped.setdefault(row["claim"], []).append(row)  # type: ignore[arg-type]
+    return grouped
+
+
+def claims_json(store: Store, claim_iris: list[IRI]) -> list[dict[str, Any]]:
+    """The given claims in the JSON contract, in the same order, each with its ``document``, ``ref``
+    (DOCUMENT/CLAIM) and ``iri``; claims not stored are left out."""
+    if not claim_iris:
+        return []
+    page = {"claim": claim_iris}
+    details = store.select(get_named_query("claim_details"), page)
+    quantities = _by_claim(store.select(get_named_query("claim_quantities"), page))
+    parts = _by_claim(store.select(get_named_query("claim_parts"), page))
+    agents = sorted(
+        {IRI(row[key]) for row in details for key in ("speaker", "affiliation", "author") if row.get(key)}  # type: ignore[arg-type]
+    )
+    aliases: dict[str, tuple[str, ...]] = {}
+    if agents:
+        for row in store.select(get_named_query("agent_aliases"), {"agent": agents}):
+            aliases[row["agent"]] = (*aliases.get(row["agent"], ()), str(row["alias"]))  # type: ignore[index]
+    claims: dict[str, dict[str, Any]] = {}
+    for row in details:  # the first row of a claim whose values repeat
+        iri = str(row["claim"])
+        if iri in claims:
+            continue
+        figures = {str(q["quantity"]): q for q in quantities.get(iri, [])}
+        claim = _claim(
+            row,
+            [_span(p) for p in parts.get(iri, [])],  # type: ignore[misc]
+            [
+                Quantity(
+                    q["value"],  # type: ignore[arg-type]
+                    QUALIFIER_NAMES[q["qualifier"]],  # type: ignore[arg-type]
+                    Span(int(q["start"]), int(q["end"]), str(q["text"])),
+                    q.get("unit"),  # type: ignore[arg-type]
+                    q.get("upper"),  # type: ignore[arg-type]
+                )
+                for q in figures.values()
+            ],
+            aliases,
+        )
+        document = str(row["articleId"])
+        claims[iri] = {**claim_to_json(claim), "document": document, "ref": f"{document}/{claim.id}", "iri": iri}
+    return [claims[str(iri)] for iri in claim_iris if str(iri) in claims]
+
+
+def _page(rows: Solutions, limit: int, offset: int) -> dict[str, Any]:
+    return {"limit": limit, "offset": offset, "next_offset": offset + limit if len(rows) > limit else None}
+
+
+def claims(store: Store, filters: ClaimFilters, limit: int, offset: int) -> dict[str, Any]:
+    """A page of the claims the filters keep, in document order (``next_offset`` when more follow)."""
+    # A speaker that matches no one keeps no claim, as any other filter does: no suggestions here.
+    query = get_named_query("claims")
+    rows = store.select(query, query.bindings(filters.params()), limit=limit + 1, offset=offset)
+    return {"claims": claims_json(store, [IRI(row["claim"]) for row in rows[:limit]]), **_page(rows, limit, offset)}
+
+
+def _claim_iri(document: str, claim_id: str) -> IRI:
+    iri = IRI(claim_iri(document, claim_id))
+    term(iri)  # a value no IRI can hold (a control character) names no claim: QueryError
+    return iri
+
+
+def claim(store: Store, document: str, claim_id: str) -> dict[str, Any]:
+    found = claims_json(store, [_claim_iri(document, claim_id)])
+    if not found:
+        raise NotFound(f"no claim {document}/{claim_id!r}")
+    return found[0]
+
+
+def trace(store: Store, document: str, claim_id: str) -> dict[str, Any]:
+    """The provenance chain of a claim (named query ``trace_claim``)."""
+    rows = run_named(store, "trace_claim", {"claim": claim_id, "article": document})
+    if not rows:
+        raise NotFound(f"no claim {document}/{claim_id!r}")
+    return {"claim": f"{document}/{claim_id}", "iri": claim_iri(document, claim_id), "chain": rows}
+
+
+# ---------------------------------------------------------------------------------------- documents
+
+
+def document(store: Store, document_id: str, limit: int, offset: int) -> dict[str, Any]:
+    """The document in the JSON contract and one page of its claims."""
+    rows = run_named(store, "document", {"document": document_id})
+    if not rows:
+        raise NotFound(f"no document {document_id!r}")
+    row = rows[0]
+    published = row.get("published")
+    meta = ArticleMeta(
+        id=document_id,
+        url=row.get("url"),  # type: ignore[arg-type]
+        title=row.get("title"),  # type: ignore[arg-type]
+        publisher=row.get("publisher"),  # type: ignore[arg-type]
+        published=dt.date.fromisoformat(str(published)) if published else None,
+    )
+    dateline = None
+    if (span := _span(row, "dl")) is not None:
+        date = row.get("date")
+        dateline = Dateline(
+            span, row.get("place"), dt.date.fromisoformat(str(date)) if date else None, row.get("agency")
+        )  # type: ignore[arg-type]
+    extraction = Extraction(Article(meta, str(row["text"])), dateline)
+    page = claims(store, ClaimFilters(document=document_id), limit, offset)
+    return {"document": document_to_json(extraction), **page}
+
+
+def document_rdf(store: Store, document_id: str, format: str) -> bytes:
+    """The document's graph in an RDF syntax (one of ``cpkg.formats.RDF_FORMATS``)."""
+    graph = article_graph_iri(document_id)
+    if not store.has_graph(graph):
+        raise NotFound(f"no document {document_id!r}")
+    return store.dump(format, graph)
+
+
+def _listing(store: Store, name: str, count: str, limit: int, offset: int) -> tuple[Solutions, int]:
+    """One page of a named query, cut in the query, and the total from its count query: the row
+    limit bounds a page, never the whole list."""
+    rows = run_named(store, name, limit=limit, offset=offset)
+    return rows, int(run_named(store, count)[0]["n"])
+
+
+def documents(store: Store, limit: int, offset: int) -> dict[str, Any]:
+    """Stored documents with title, publisher, date and claim counts (named query ``articles``)."""
+    rows, total = _listing(store, "articles", "article_count", limit, offset)
+    return {"documents": rows, "total": total, "limit": limit, "offset": offset}
+
+
+def article_text(store: Store, article_id: str) -> dict[str, Any]:
+    """The article's text, title, dateline and embedded headline spans (for the web page)."""
+    rows = run_named(store, "export_article_text", {"article": article_id})
+    if not rows:
+        raise NotFound(f"no document {article_id!r}")
+    first = rows[0]
+    headlines = sorted({(r["headlineStart"], r["headlineEnd"]) for r in rows if r.get("headlineStart") is not None})
+    dateline = None
+    if first.get("datelineStart") is not None:
+        dateline = {"start": first["datelineStart"], "end": first["datelineEnd"]}
+    return {
+        "id": article_id,
+        "text": first["text"],
+        "title": first.get("title"),
+        "label": first.get("label"),
+        "published": first.get("published"),
+        "publisher": first.get("publisher"),
+        "url": first.get("url"),
+        "dateline": dateline,
+        "headlines": [{"start": s, "end": e} for s, e in headlines],
+    }
+
+
+# ---------------------------------------------------------------------------------------- agents
+
+
+def agents(store: Store, limit: int, offset: int) -> dict[str, Any]:
+    """Speakers and organisations with kind, aliases and claim counts (named query ``agents``)."""
+    rows, total = _listing(store, "agents", "agent_count", limit, offset)
+    for row in rows:
+        if isinstance(row.get("agent"), IRI) and row["agent"].startswith(AGENT_PREFIX):  # type: ignore[union-attr]
+            row["id"] = str(row["agent"]).removeprefix(AGENT_PREFIX)
+    return {"agents": rows, "total": total, "limit": limit, "offset": offset}
+
+
+def agent(store: Store, agent_ref: str) -> dict[str, Any]:
+    """An agent by id (its key, as in ``agents``) or IRI: labels, aliases, kind, types, roles,
+    affiliations (the memberships claims state, with those claims), parent organisations, claims."""
+    iri = IRI(agent_ref if agent_ref.startswith(("http://", "https://")) else agent_iri(agent_ref))
+    try:
+        term(iri)
+    except QueryError:
+        raise NotFound(f"no agent {agent_ref!r}") from None
+    bound = {"agent": iri}
+    rows = store.select(get_named_query("agent"), bound)
+    if not rows:
+        raise NotFound(f"no agent {agent_ref!r}")
+    roles = store.select(get_named_query("agent_roles"), bound)
+    memberships = store.select(get_named_query("agent_memberships"), bound)
+    said = store.select(get_named_query("agent_claims"), bound)
+
+    def distinct(key: str) -> list[Any]:
+        return sorted({r[key] for r in rows if r.get(key) is not None})
+
+    affiliations: dict[str, dict[str, Any]] = {}
+    for row in memberships:
+        entry = affiliations.setdefault(
+            row["organization"],
+            {"iri": row["organization"], "label": row.get("organizationLabel"), "claims": []},  # type: ignore[index]
+        )
+        ref = f"{row['articleId']}/{row['claimId']}"
+        if ref not in entry["claims"]:
+            entry["claims"].append(ref)
+    parents = {r["parent"]: r.get("parentLabel") for r in rows if r.get("parent")}
+    return {
+        "iri": iri,
+        "id": iri.removeprefix(AGENT_PREFIX),
+        "label": (distinct("label") or [None])[0],
+        "labels": distinct("label"),
+        "aliases": distinct("altLabel"),
+        "kind": (distinct("kind") or [None])[0],
+        "types": distinct("type"),
+        "description": distinct("description"),
+        "affiliations": [affiliations[k] for k in sorted(affiliations)],
+        "parents": [{"iri": k, "label": v} for k, v in sorted(parents.items())],
+        "roles": [{k: r.get(k) for k in ("role", "organization", "organizationLabel")} for r in roles],
+        "claims": [{"ref": f"{c['articleId']}/{c['claimId']}", "text": c["text"]} for c in said],
+        "graph": AGENTS_GRAPH,
+    }
+
+
+# ---------------------------------------------------------------------------------------- the whole store
+
+
+def validation(store: Store) -> dict[str, Any]:
+    """The SHACL report of every stored article, article by article."""
+    from cpkg.validate import validate_store
+
+    articles = {
+        article_id: {"conforms": result.conforms, "violations": [str(v) for v in result.violations]}
+        for article_id, result in validate_store(store).items()
+    }
+    return {"conforms": all(a["conforms"] for a in articles.values()), "articles": articles}
+
+
+# ---------------------------------------------------------------------------------------- named queries
+
+
+def named(store: Store, name: str, params: dict[str, str]) -> dict[str, Any]:
+    """A named query run with its parameters bound (a speaker matching no one is NotFound)."""
+    query = get_named_query(name)
+    return {"query": query.name, "description": query.description, "rows": run_named(store, name, params)}

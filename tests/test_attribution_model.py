@@ -1,0 +1,70 @@
+"""The learned and hybrid ``attributions`` components: the model's spans as claims, with the
+conventions of news text and the rules where they know better (sentences written for these tests)."""
+
+from __future__ import annotations
+
+import pytest
+from cpkg.articles import article_from_text
+from cpkg.extract import Extractor, build_extractor
+from cpkg.extract.attribution_model import _within_paragraph
+from cpkg.model import Claim
+
+
+@pytest.fixture(scope="module")
+def hybrid() -> Extractor:
+    return build_extractor(["attributions=hybrid"])
+
+
+def attributed(extractor: Extractor, text: str) -> list[Claim]:
+    return [claim for claim in extractor.extract(article_from_text(text)).claims if claim.attributed]
+
+
+def test_two_coordinated_verbs_of_saying_are_two_claims_of_one_speaker(hybrid: Extractor) -> None:
+    text = (
+        "Officials in Cairo said on Monday that the border would reopen within days and accused "
+        "the army of blocking aid convoys."
+    )
+    claims = attributed(hybrid, text)
+    assert len(claims) == 2
+    assert {claim.speaker.label for claim in claims if claim.speaker} == {"Officials in Cairo"}
+    first, second = sorted(claims, key=lambda claim: claim.content.start)
+    assert "accused" not in first.content.text
+    assert first.content.text.endswith("within days")
+    assert second.cue is not None and second.cue.text == "accused"
+
+
+def test_a_hedge_is_not_a_statement(hybrid: Extractor) -> None:
+    claims = attributed(hybrid, "Casualties are expected to rise, officials said on Tuesday.")
+    assert [claim.cue.text for claim in claims if claim.cue] == ["said"]
+    assert claims[0].content.text == "Casualties are expected to rise"
+
+
+def test_an_apposition_speaks_for_the_name_before_it(hybrid: Extractor) -> None:
+    text = "Dr. Maria Lopez, a spokeswoman for the health ministry, said that 40 people had been taken to hospital."
+    (claim,) = attributed(hybrid, text)
+    assert claim.speaker is not None and claim.speaker.label == "Maria Lopez"
+    assert claim.speaker.kind == "person"
+
+
+def test_a_statement_without_a_source_is_a_claim_with_an_unresolved_speaker(hybrid: Extractor) -> None:
+    text = "It was reported on Sunday that the talks had collapsed after the delegation walked out."
+    (claim,) = attributed(hybrid, text)
+    assert claim.speaker is None and claim.mention is None
+    assert claim.resolution.method == "unresolved"
+    assert claim.content.text.startswith("that the talks had collapsed")
+
+
+def test_a_quote_stays_in_its_paragraph(hybrid: Extractor) -> None:
+    text = '"We will not stop until every family is home," the mayor said.\n\nThe council met on Friday.'
+    (claim,) = attributed(hybrid, text)
+    assert "\n" not in claim.content.text
+    assert claim.speaker is not None and claim.speaker.label == "mayor"
+
+
+def test_content_across_a_line_break_keeps_the_cue_paragraph() -> None:
+    text = "He said the plan\nwould fail. Then more\n\nthings happened."
+    cue = text.index("said")
+    assert _within_paragraph(text, ((8, len(text)),), cue) == ((8, 16),)
+    # A content wholly in another paragraph keeps the piece nearest the cue.
+    later = text.index("things")
+    assert _within_paragraph(text, ((later, len(text) - 1),), cue) == ((later, len(text) - 1),)
