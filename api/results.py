@@ -17,16 +17,17 @@ import json
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from json.encoder import encode_basestring as _enc  # type: ignore[attr-defined]
+from json.encoder import encode_basestring as _enc
 from xml.sax.saxutils import escape, quoteattr
 
 import pyoxigraph as ox
-from cpkg.formats import RDF_SYNTAXES, RESULT_FORMATS, Format, by_media_type
+from cpkg.formats import RDF_SYNTAXES, RESULT_FORMATS, AnyFormat, Format, by_media_type
 from cpkg.namespaces import XSD
 
 XSD_STRING = str(XSD.string)
 
-XML_TYPES = {media for f in (*RDF_SYNTAXES, *RESULT_FORMATS) if f.xml for media in f.media_types}
+_FORMATS: tuple[AnyFormat, ...] = (*RDF_SYNTAXES, *RESULT_FORMATS)
+XML_TYPES = {media for f in _FORMATS if f.xml for media in f.media_types}
 # In UTF-8, C0 controls are single bytes that never occur inside a multi-byte character;
 # U+FFFE and U+FFFF are EF BF BE / EF BF BF.
 _NOT_XML = re.compile(rb"[\x00-\x08\x0b\x0c\x0e-\x1f]|\xef\xbf[\xbe\xbf]")
@@ -115,7 +116,7 @@ def term_tsv(term: object) -> str:
     return text.replace("\t", "\\t").replace("\n", "\\n").replace("\r", "\\r")
 
 
-def _result_format(media: str) -> Format:
+def _result_format(media: str) -> Format[ox.QueryResultsFormat]:
     found = by_media_type(media, RESULT_FORMATS)
     if found is None:
         raise ValueError(f"no serializer for {media}")
@@ -174,10 +175,9 @@ def graph(triples: list[ox.Triple], media: str, prefixes: dict[str, str] | None 
     if rdf_format is None:
         raise ValueError(f"no serializer for {media}")
     fmt = rdf_format.oxigraph
-    kwargs: dict[str, object] = {}
-    if prefixes and fmt in (ox.RdfFormat.TURTLE, ox.RdfFormat.TRIG, ox.RdfFormat.RDF_XML):
-        kwargs["prefixes"] = prefixes
-    return ox.serialize(triples, format=fmt, **kwargs) or b""
+    if not prefixes or fmt not in (ox.RdfFormat.TURTLE, ox.RdfFormat.TRIG, ox.RdfFormat.RDF_XML):
+        prefixes = None
+    return ox.serialize(triples, format=fmt, prefixes=prefixes) or b""
 
 
 # ---- native SELECT serialization with the row limit -------------------------------------------
@@ -185,10 +185,7 @@ def graph(triples: list[ox.Triple], media: str, prefixes: dict[str, str] | None 
 # CSV stays with `bindings`: pyoxigraph 0.5 leaves commas in triple terms unquoted, and a
 # quoted CSV value may hold line breaks, so its bytes could not settle the count anyway.
 NATIVE_FORMATS: dict[str, ox.QueryResultsFormat] = {
-    media: f.oxigraph  # type: ignore[misc]
-    for f in RESULT_FORMATS
-    if f.name != "csv"
-    for media in f.media_types
+    media: f.oxigraph for f in RESULT_FORMATS if f.name != "csv" for media in f.media_types
 }
 
 
@@ -306,7 +303,8 @@ def solutions(answer: ox.QuerySolutions, media: str, limit: int, truncate: bool)
     fmt = NATIVE_FORMATS[media]
     counter = RowCounter(row_marks(fmt, [v.value for v in answer.variables]), limit)
     try:
-        answer.serialize(counter, format=fmt)
+        # pyoxigraph writes to any object with a binary `write`; its stubs ask for typing.IO[bytes].
+        answer.serialize(counter, format=fmt)  # type: ignore[arg-type]
     except RowLimitReached:
         if counter.sure <= limit or (truncate and counter.maybe):
             return None

@@ -20,7 +20,7 @@ from cpkg.api.errors import MethodNotAllowed, NotAcceptable, SparqlRoute
 from cpkg.api.query_check import check_update
 from cpkg.api.worker import QueryJob, QueryReply
 from cpkg.errors import InputError, NotFound, UnsupportedInput
-from cpkg.formats import RDF_SYNTAXES, RESULT_FORMATS
+from cpkg.formats import RDF_SYNTAXES, RESULT_FORMATS, AnyFormat
 from cpkg.namespaces import PREFIXES, RDF, SD
 from cpkg.queries import store_query
 from cpkg.sparql_text import add_using, bind
@@ -218,9 +218,9 @@ def service_description(request: Request, backend: BackendDep, media: str) -> Re
     ]
     if backend.settings.admin_token:
         triples.append(ox.Triple(service, sd("supportedLanguage"), sd("SPARQL11Update")))
+    formats: tuple[AnyFormat, ...] = (*RESULT_FORMATS, *RDF_SYNTAXES)
     triples += [
-        ox.Triple(service, sd("resultFormat"), ox.NamedNode(FORMATS_NS + RESULT_FORMAT_IRIS[f.name]))
-        for f in (*RESULT_FORMATS, *RDF_SYNTAXES)
+        ox.Triple(service, sd("resultFormat"), ox.NamedNode(FORMATS_NS + RESULT_FORMAT_IRIS[f.name])) for f in formats
     ]
     body = results.graph(triples, media, {"sd": str(SD), "rdf": str(RDF)})
     return Response(body, 200, media_type=media)

@@ -8,12 +8,17 @@ store's parsers. Adding a format is one entry here.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Generic, TypeVar, overload
 
 import pyoxigraph as ox
 
+Syntax = TypeVar("Syntax", bound=ox.RdfFormat | ox.QueryResultsFormat, covariant=True)
+"""pyoxigraph's name for a format: an RDF syntax or a SPARQL result format."""
+_S = TypeVar("_S", bound=ox.RdfFormat | ox.QueryResultsFormat)
+
 
 @dataclass(frozen=True)
-class Format:
+class Format(Generic[Syntax]):
     name: str
     """The short name commands and the ``format`` parameter take (``turtle``)."""
     media_types: tuple[str, ...]
@@ -21,7 +26,7 @@ class Format:
     aliases: tuple[str, ...]
     """Other short names the ``format`` parameter takes (``ttl``)."""
     extension: str
-    oxigraph: ox.RdfFormat | ox.QueryResultsFormat
+    oxigraph: Syntax
     rdflib: str | None = None
     """rdflib's serializer and parser name, for the RDF syntaxes rdflib writes."""
     dataset: bool = False
@@ -38,7 +43,7 @@ class Format:
         return (self.name, *self.aliases)
 
 
-RDF_SYNTAXES: tuple[Format, ...] = (
+RDF_SYNTAXES: tuple[Format[ox.RdfFormat], ...] = (
     Format("turtle", ("text/turtle",), ("ttl",), "ttl", ox.RdfFormat.TURTLE, "turtle"),
     # text/plain: N-Triples for browsers and curl.
     Format(
@@ -49,7 +54,7 @@ RDF_SYNTAXES: tuple[Format, ...] = (
     Format("jsonld", ("application/ld+json",), ("json-ld",), "jsonld", ox.RdfFormat.JSON_LD, "json-ld", dataset=True),
     Format("rdfxml", ("application/rdf+xml",), ("rdf", "xml"), "rdf", ox.RdfFormat.RDF_XML, "xml", xml=True),
 )
-RESULT_FORMATS: tuple[Format, ...] = (
+RESULT_FORMATS: tuple[Format[ox.QueryResultsFormat], ...] = (
     Format(
         "json", ("application/sparql-results+json", "application/json"), ("srj",), "srj", ox.QueryResultsFormat.JSON
     ),
@@ -65,17 +70,23 @@ RESULT_FORMATS: tuple[Format, ...] = (
     Format("tsv", ("text/tab-separated-values",), (), "tsv", ox.QueryResultsFormat.TSV),
 )
 
-RDF_FORMATS: dict[str, Format] = {f.name: f for f in RDF_SYNTAXES}
+AnyFormat = Format[ox.RdfFormat | ox.QueryResultsFormat]
+"""A format of either table."""
+RDF_FORMATS: dict[str, Format[ox.RdfFormat]] = {f.name: f for f in RDF_SYNTAXES}
 """The RDF syntaxes by short name."""
 
 
-def by_media_type(media_type: str, table: tuple[Format, ...] = RDF_SYNTAXES) -> Format | None:
+@overload
+def by_media_type(media_type: str) -> Format[ox.RdfFormat] | None: ...
+@overload
+def by_media_type(media_type: str, table: tuple[Format[_S], ...]) -> Format[_S] | None: ...
+def by_media_type(media_type: str, table: tuple[AnyFormat, ...] = RDF_SYNTAXES) -> AnyFormat | None:
     """The format a media type (parameters such as ``charset`` ignored) names in ``table``."""
     wanted = media_type.split(";")[0].strip().lower()
     return next((f for f in table if wanted in f.media_types), None)
 
 
-def offered(table: tuple[Format, ...]) -> tuple[tuple[str, tuple[str, ...]], ...]:
+def offered(table: tuple[AnyFormat, ...]) -> tuple[tuple[str, tuple[str, ...]], ...]:
     """(media type, short names) in the order a server offers them: every format's own media type,
     the first format being the default, then the other media types the formats answer to."""
     own = tuple((f.media_type, f.names) for f in table)

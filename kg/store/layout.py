@@ -35,20 +35,22 @@ ArticleEntry = tuple[str, str, str | None]
 def article_quads(article_id: str, dataset: Dataset) -> list[ox.Quad]:
     """An article's dataset (its graph and agents) as quads; a triple outside a graph is refused."""
     quads = []
-    for s, p, o, g in dataset.quads((None, None, None, None)):
-        name = g.identifier if hasattr(g, "identifier") else g
+    # rdflib's Dataset.quads gives each quad's graph name (None for the default graph).
+    for s, p, o, name in dataset.quads((None, None, None, None)):
         if name is None or name == DATASET_DEFAULT_GRAPH_ID:
             raise CpkgError(f"article {article_id}: triple outside a named graph: {s} {p} {o}")
-        terms = [to_oxigraph(t) for t in (s, p, o)]
-        if any(isinstance(t, ox.BlankNode) for t in terms):
+        subject, predicate, value = (to_oxigraph(t) for t in (s, p, o))
+        if any(isinstance(t, ox.BlankNode) for t in (subject, predicate, value)):
             raise CpkgError(f"article {article_id}: blank nodes cannot go into INSERT DATA: {s} {p} {o}")
-        quads.append(ox.Quad(*terms, ox.NamedNode(str(name))))  # type: ignore[arg-type]
+        if not isinstance(subject, ox.NamedNode) or not isinstance(predicate, ox.NamedNode):
+            raise TypeError(f"article {article_id}: not an RDF triple: {s} {p} {o}")
+        quads.append(ox.Quad(subject, predicate, value, ox.NamedNode(str(name))))
     return quads
 
 
 def catalog_quads(article_id: str, content_hash: str, source: str | None) -> list[ox.Quad]:
     node, catalog = ox.NamedNode(article_iri(article_id)), ox.NamedNode(CATALOG_GRAPH)
-    entries = [
+    entries: list[tuple[str, ox.NamedNode | ox.Literal]] = [
         (CONTENT_HASH, ox.Literal(content_hash)),
         (ARTICLE_ID, ox.Literal(article_id)),
         (ARTICLE_GRAPH, ox.NamedNode(article_graph_iri(article_id))),

@@ -89,7 +89,8 @@ class OxigraphStore(Store):
         quads = self._oxigraph.quads_for_pattern(
             ox.NamedNode(article_iri(article_id)), ox.NamedNode(predicate), None, ox.NamedNode(CATALOG_GRAPH)
         )
-        return next((str(quad.object.value) for quad in quads), None)
+        # The catalog's values are terms with a value, never quoted triples.
+        return next((str(quad.object.value) for quad in quads if not isinstance(quad.object, ox.Triple)), None)
 
     def article_hash(self, article_id: str) -> str | None:
         return self._catalog_value(article_id, CONTENT_HASH)
@@ -99,7 +100,7 @@ class OxigraphStore(Store):
 
     def article_ids(self) -> list[str]:
         quads = self._oxigraph.quads_for_pattern(None, ox.NamedNode(ARTICLE_ID), None, ox.NamedNode(CATALOG_GRAPH))
-        return sorted(str(quad.object.value) for quad in quads)
+        return sorted(str(quad.object.value) for quad in quads if not isinstance(quad.object, ox.Triple))
 
     def has_graph(self, graph: str) -> bool:
         try:

@@ -38,7 +38,7 @@ from __future__ import annotations
 import io
 import json
 import os
-from collections.abc import Generator, Sequence
+from collections.abc import Generator, Mapping, Sequence
 from typing import Any
 
 import httpx
@@ -287,7 +287,9 @@ class RemoteStore(Store):
         data, _ = self._json(bind(query_text(query), bindings))
         return bool(data.get("boolean"))
 
-    def _rdf(self, text: str, dataset: dict[str, list[str]] | None = None) -> tuple[httpx.Response, Format]:
+    def _rdf(
+        self, text: str, dataset: dict[str, list[str]] | None = None
+    ) -> tuple[httpx.Response, Format[ox.RdfFormat]]:
         """The answer to a CONSTRUCT or DESCRIBE, and the RDF syntax it is in."""
         response = self._query(text, RDF_ACCEPT, dataset)
         answered = by_media_type(response.headers.get("content-type", RDF_FORMATS["ntriples"].media_type))
@@ -305,7 +307,7 @@ class RemoteStore(Store):
         response, syntax = self._rdf(bind(query_text(query), bindings))
         graph = Graph()
         try:
-            for quad in ox.parse(self._read(response), format=syntax.oxigraph):  # type: ignore[arg-type]
+            for quad in ox.parse(self._read(response), format=syntax.oxigraph):
                 graph.add((to_rdflib(quad.subject), to_rdflib(quad.predicate), to_rdflib(quad.object)))
         except SyntaxError as error:
             raise StoreUnavailable(f"unreadable RDF from {self.query_url}: {error}") from None
@@ -328,6 +330,7 @@ class RemoteStore(Store):
             dataset = {}
         if query_form(text) in ("construct", "describe"):
             response, syntax = self._rdf(text, dataset)
+            # pyoxigraph reads any binary file object; its stubs ask for typing.IO[bytes], which RawIOBase is not.
             return (quad.triple for quad in ox.parse(_Body(response), format=syntax.oxigraph))  # type: ignore[arg-type]
         response = self._query(text, JSON_RESULTS, dataset)
         body = io.BufferedReader(_Body(response))
@@ -363,7 +366,7 @@ class RemoteStore(Store):
     def article_source(self, article_id: str) -> str | None:
         return self._catalog_value(article_id, SOURCE)
 
-    def _pages(self, query: str, key: str, bindings: dict[str, Value]) -> list[str]:
+    def _pages(self, query: str, key: str, bindings: Mapping[str, Value]) -> list[str]:
         """Every ``key`` of a listing ordered by it, page by page after the last one seen (never cut
         by a row cap, nor slowed by large offsets)."""
         values: list[str] = []

@@ -56,6 +56,8 @@ class TypedLiteral(str):
     """The lexical form of a literal Python has no type for (``xsd:date``, a language-tagged string)."""
 
     __slots__ = ("datatype", "language")
+    datatype: str
+    language: str | None
 
     def __new__(cls, lexical: str, datatype: str, language: str | None = None) -> TypedLiteral:
         literal = super().__new__(cls, lexical)
