@@ -68,3 +68,10 @@ def test_content_across_a_line_break_keeps_the_cue_paragraph() -> None:
     # A content wholly in another paragraph keeps the piece nearest the cue.
     later = text.index("things")
     assert _within_paragraph(text, ((later, len(text) - 1),), cue) == ((later, len(text) - 1),)
+
+
+def test_a_dateline_is_not_part_of_the_speaker(hybrid: Extractor) -> None:
+    text = "BRUSSELS - European leaders said on Monday that the summit would go ahead as planned."
+    (claim,) = attributed(hybrid, text)
+    assert claim.mention is not None and not claim.mention.text.startswith("BRUSSELS")
+    assert claim.speaker is not None and "BRUSSELS" not in claim.speaker.label

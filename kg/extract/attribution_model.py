@@ -102,6 +102,31 @@ def _named(mention: SpacySpan) -> tuple[SpacySpan, SpacySpan | None]:
     return mention, appositive
 
 
+def _speaker_phrase(parsed: ParsedArticle, span: SpacySpan | None) -> SpacySpan | None:
+    """The model's source span as a phrase that can name a speaker: without the dateline it may
+    run into ("BRUSSELS - European leaders"), a bare title widened to its name ("Mr." of "Mr.
+    Smith"); None for a clause, which names no one."""
+    if span is None:
+        return None
+    doc = span.doc
+    start, end = span.start, span.end
+    dateline = parsed.dateline
+    if dateline is not None:
+        while start < end and doc[start].idx < dateline.span.end:
+            start += 1
+    while end > start and (doc[end - 1].is_punct or doc[end - 1].is_space):
+        end -= 1
+    if start >= end:
+        return None
+    phrase = doc[start:end]
+    root = phrase.root
+    if root.pos_ in ("VERB", "AUX") and root.dep_ not in ("amod", "compound"):
+        return None
+    if root.dep_ == "compound" and root.head.i >= end and root.head.pos_ == "PROPN":
+        phrase = doc[start : root.head.i + 1]
+    return phrase
+
+
 def _holds_apposition(source: SpacySpan | None, mention: SpacySpan | None) -> bool:
     """The source phrase is the mention and more after it (", a US research group")."""
     return source is not None and mention is not None and source.start == mention.start and source.end > mention.end
@@ -146,7 +171,9 @@ def _to_attribution(parsed: ParsedArticle, predicted: PredictedAttribution) -> A
     if predicted.source is not None:
         source_parts = _trimmed(text, predicted.source, punctuation=True)
         if source_parts:
-            source = doc.char_span(source_parts[0][0], source_parts[-1][1], alignment_mode="expand")
+            source = _speaker_phrase(
+                parsed, doc.char_span(source_parts[0][0], source_parts[-1][1], alignment_mode="expand")
+            )
     if source is not None:
         mention, appositive = _named(source)
     parts = tuple(char_span(doc, start, end) for start, end in content_parts)
