@@ -234,7 +234,7 @@ def load_gold_json(path: str | Path, *, text: str | None = None, text_dirs: Sequ
         if not document:
             raise InputError(f"{path}: gold has no 'document' naming its article")
         text = _read_text(find_gold_text(path, document, [Path(d) for d in text_dirs]))
-    attributions = []
+    attributions: list[GoldAttribution] = []
     try:
         for claim in data["claims"]:
             content = _parts([claim["content_span"]])

@@ -384,7 +384,7 @@ def build_graph(
 
 
 def _article_ids(store: Store) -> set[str]:
-    return {row["id"] for row in run_named(store, "articles", {}).records()}
+    return {str(row["id"]) for row in run_named(store, "articles", {}).records()}
 
 
 # ---------------------------------------------------------------- writers

@@ -85,7 +85,8 @@ def _measures() -> tuple[_Measure, ...]:
     """The measure concepts of ``ontology/cpkg.ttl`` with a regex of their word forms."""
     vocab = Graph().parse(ONTOLOGY_DIR / "cpkg.ttl", format="turtle")
     measures = []
-    for concept in sorted(vocab.subjects(SKOS.inScheme, CP.MeasureScheme)):
+    concepts = (c for c in vocab.subjects(SKOS.inScheme, CP.MeasureScheme) if isinstance(c, URIRef))
+    for concept in sorted(concepts):
         words = sorted((str(w) for w in vocab.objects(concept, SKOS.hiddenLabel)), key=len, reverse=True)
         if words:
             alternatives = "|".join(re.escape(w) for w in words)
@@ -416,8 +417,11 @@ def serialize(dataset: Dataset, fmt: str) -> str:
     if fmt not in RDF_FORMATS:
         raise ValueError(f"unknown RDF format {fmt!r}; choose one of {', '.join(RDF_FORMATS)}")
     rdf_format = RDF_FORMATS[fmt]
+    syntax = rdf_format.rdflib
+    if syntax is None:
+        raise ValueError(f"rdflib does not write {fmt}")
     if not rdf_format.dataset:
-        return dataset_graph(dataset).serialize(format=rdf_format.rdflib)
+        return dataset_graph(dataset).serialize(format=syntax)
     if fmt == "jsonld":
-        return dataset.serialize(format=rdf_format.rdflib, context=dict(PREFIXES), indent=2)
-    return dataset.serialize(format=rdf_format.rdflib)
+        return dataset.serialize(format=syntax, context=dict(PREFIXES), indent=2)
+    return dataset.serialize(format=syntax)

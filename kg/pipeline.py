@@ -12,7 +12,7 @@ from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Literal
+from typing import TYPE_CHECKING, Literal, TypeVar
 
 import pyoxigraph as ox
 from cpkg.errors import ArticleConflict, CpkgError, InputError, ValidationError
@@ -196,11 +196,11 @@ class Ingestor:
         try:
             for parsed in self.extractor.segmenter.parse_many(stream):
                 parsing.popleft()
-                yield parsed.article, outcome(lambda parsed=parsed: prepare(self.extractor.read(parsed)))
+                yield parsed.article, outcome(_prepared(self.extractor.read, parsed))
         except Exception:  # the parser failed on an article it had read ahead
             # Which one is unknown: the articles it held, and the rest, go on one at a time.
             for article in itertools.chain(list(parsing), stream):
-                yield article, outcome(lambda article=article: prepare(self.extractor.extract(article)))
+                yield article, outcome(_prepared(self.extractor.extract, article))
 
     def _prepared_in_workers(self, articles: Iterator[Article], workers: int) -> Iterator[tuple[Article, Outcome]]:
         """Prepare articles in ``workers`` processes, a few ahead of the writer, in input order. When a
@@ -308,6 +308,12 @@ def _drain(pending: list[IngestResult]) -> list[IngestResult]:
 
 Outcome = tuple[str, object]
 """("prepared", PreparedArticle or its wire form), ("invalid", reason) or ("failed", reason)."""
+_Item = TypeVar("_Item")
+
+
+def _prepared(step: Callable[[_Item], Extraction], item: _Item) -> Callable[[], PreparedArticle]:
+    """``prepare(step(item))``, to run later (``item`` bound now, as a lambda in a loop would not)."""
+    return lambda: prepare(step(item))
 
 
 def outcome(prepare_article: Callable[[], PreparedArticle]) -> Outcome:

@@ -298,7 +298,7 @@ def claimreview_skeletons(store: Store, *, article: str | None = None) -> Iterat
     claims = [c for c in read_stored_claims(store) if not c.own_voice and c.speaker is not None]
     clusters: dict[str, list[str]] = {}
     for row in run_named(store, "claim_clusters").records():
-        clusters.setdefault(row["cluster"], []).append(row["member"])
+        clusters.setdefault(str(row["cluster"]), []).append(str(row["member"]))
     cluster_of = {member: members for members in clusters.values() for member in members}
     by_iri = {c.claim: c for c in claims}
     for claim in claims:

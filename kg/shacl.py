@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import re
 from collections import defaultdict
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
@@ -158,6 +158,10 @@ def _check_length(bound: int, accept: Callable[[int, int], bool]) -> ValueCheck:
     return lambda data, value: not isinstance(value, BNode) and accept(len(str(value)), bound)
 
 
+def _check_kind(kinds: tuple[type, ...]) -> ValueCheck:
+    return lambda data, value: isinstance(value, kinds)
+
+
 def _check_pattern(pattern: str, flags: str) -> ValueCheck:
     compiled = re.compile(pattern, re.I if "i" in flags else 0)
     return lambda data, value: not isinstance(value, BNode) and compiled.search(str(value)) is not None
@@ -245,12 +249,17 @@ class CompiledShape:
 _TEMPLATE = re.compile(r"\{[?$](\w+)\}")
 
 
+def _message(template: str, bound: Mapping[str, ox.NamedNode | ox.BlankNode | ox.Literal]) -> str:
+    """A constraint's message with its ``{?var}`` placeholders filled from one solution."""
+    return _TEMPLATE.sub(lambda m: bound[m[1]].value if m[1] in bound else m[0], template)
+
+
 def _sparql_results(constraint: SparqlConstraint, data: DataGraph, focus: Node) -> Iterator[Result]:
     solutions = data.oxigraph().query(constraint.query, substitutions={ox.Variable("this"): to_oxigraph(focus)})
     variables = [v.value for v in solutions.variables]  # type: ignore[union-attr]
     for row in solutions:  # type: ignore[union-attr]
         bound = {name: row[name] for name in variables if row[name] is not None}
-        message = _TEMPLATE.sub(lambda m, bound=bound: bound[m[1]].value if m[1] in bound else m[0], constraint.message)
+        message = _message(constraint.message, bound)
         value = to_rdflib(bound["value"]) if "value" in bound else None
         path = to_rdflib(bound["path"]) if "path" in bound else None
         yield Result(constraint.shape, focus, message, path if isinstance(path, URIRef) else None, value)
@@ -316,8 +325,7 @@ class Compiler:
         for pattern in g.objects(node, SH.pattern):
             checks.append(_check_pattern(str(pattern), str(g.value(node, SH.flags) or "")))
         for kind in g.objects(node, SH.nodeKind):
-            kinds = NODE_KINDS[kind]
-            checks.append(lambda data, value, kinds=kinds: isinstance(value, kinds))
+            checks.append(_check_kind(NODE_KINDS[kind]))
         compiled.node_shapes = [self.shape(n) for n in g.objects(node, SH.node)]
         qualified = g.value(node, SH.qualifiedValueShape)
         if qualified is not None:

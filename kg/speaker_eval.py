@@ -347,7 +347,9 @@ def score_speakers(
         raise InputError(f"no prediction for {len(missing)} speaker-gold article(s), e.g. {missing[0]}")
     contents = {(doc.id, attribution.id): attribution.content for doc in documents for attribution in doc.attributions}
     speakers_by_article = {article: _predicted_speakers(p) for article, p in predictions.items()}
-    overall, by_mention, by_kind = Tally(), defaultdict(Tally), defaultdict(Tally)
+    overall = Tally()
+    by_mention: defaultdict[str, Tally] = defaultdict(Tally)
+    by_kind: defaultdict[str, Tally] = defaultdict(Tally)
     kind_right = 0
     agents: dict[tuple[str, str], set[str]] = defaultdict(set)
     documents_as_agents: Counter[tuple[str, str]] = Counter()

@@ -52,7 +52,7 @@ def run(args: argparse.Namespace) -> int:
         for row in run_named(store, "trace_claim").records():
             speaker = row["speakerLabel"] if row["attributed"] else "(the article's own voice)"
             speaker = speaker or "?"
-            role = ", ".join(x for x in (row["role"], row["organizationLabel"]) if x)
+            role = ", ".join(str(x) for x in (row["role"], row["organizationLabel"]) if x)
             parent = f" (part of {row['parentLabel']})" if row["parentLabel"] else ""
             flags = [
                 f

@@ -41,5 +41,7 @@ def run(args: argparse.Namespace) -> int:
             for review in reviews:
                 linked = [m for m in matches if m.review is review]
                 rating = review.rating_name or review.rating_value or "no rating"
-                print(f"{path}: {review.claim_reviewed[:70]!r} ({rating}) reviews {len(linked)} stored claim(s)")
+                print(
+                    f"{path}: {(review.claim_reviewed or '')[:70]!r} ({rating}) reviews {len(linked)} stored claim(s)"
+                )
     return 1 if failed else 0

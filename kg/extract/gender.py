@@ -145,7 +145,7 @@ def faker_counts() -> Counter[tuple[str, Gender]]:
     import importlib
     import pkgutil
 
-    import faker.providers.person as person_providers  # type: ignore[import-not-found]
+    import faker.providers.person as person_providers
 
     counts: Counter[tuple[str, Gender]] = Counter()
     for module in pkgutil.iter_modules(person_providers.__path__):

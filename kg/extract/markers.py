@@ -73,7 +73,7 @@ class RuleMarkers:
         pass
 
     def mark(self, parsed: ParsedArticle) -> list[FoundMarker]:
-        found = []
+        found: list[FoundMarker] = []
         for sentence in parsed.sentences:
             if sentence.headline or not is_verification_marker(sentence.span.text):
                 continue

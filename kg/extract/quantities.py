@@ -202,9 +202,9 @@ def _currency(text: str, entity: SpacySpan) -> str | None:
         if symbol in text:
             return code
     for token in (*entity, *entity.doc[entity.end : entity.end + 1]):
-        code = CURRENCY_WORDS.get(token.lemma_.lower()) or CURRENCY_WORDS.get(token.lower_.rstrip("s"))
-        if code is not None:
-            return code
+        word_code = CURRENCY_WORDS.get(token.lemma_.lower()) or CURRENCY_WORDS.get(token.lower_.rstrip("s"))
+        if word_code is not None:
+            return word_code
     return None
 
 
@@ -243,9 +243,9 @@ def _unit(entity: SpacySpan, text: str) -> str | None:
 
 def _value(text: str) -> tuple[float, float | None] | None:
     """(value, upper bound or None) of a figure's text."""
-    for pattern, low, high in _MAGNITUDES:
+    for pattern, least, most in _MAGNITUDES:
         if pattern.search(text) and not _NUMBER.search(text):
-            return float(low), float(high)
+            return float(least), float(most)
     match = _RANGE.match(text.strip())
     if match is not None:
         low_text = match.group("a") or match.group("c") or match.group("e")

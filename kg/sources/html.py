@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING
 
 import trafilatura
 from cpkg.errors import InputError, TooLarge
+from trafilatura.settings import Document
 
 if TYPE_CHECKING:
     from configparser import ConfigParser
@@ -82,9 +83,10 @@ def read_html(page: str | bytes, *, source: str = "page") -> HtmlPage:
         date_extraction_params={"extensive_search": False, "original_date": True},
         config=_config(),
     )
-    if document is None or not (document.text or "").strip():
+    # None when there is no text; a dict only when asked for one (as_dict), which cpkg never does.
+    if not isinstance(document, Document) or not (text := document.text or "").strip():
         raise InputError(f"{source}: no article text found in the HTML page")
-    paragraphs = (" ".join(line.split()) for line in document.text.splitlines())
+    paragraphs = (" ".join(line.split()) for line in text.splitlines())
     return HtmlPage(
         text="\n\n".join(p for p in paragraphs if p),
         title=_clean(document.title),
