@@ -105,7 +105,7 @@ def _claim(row: Row, parts: list[Span], quantities: list[Quantity], aliases: dic
         role = Role(row.get("roleTitle"), _agent(row, "affiliation", aliases), _span(row, "role"))  # type: ignore[arg-type]
     resolution = None
     if row.get("resolutionMethod") is not None:
-        resolution = Resolution(RESOLUTION_NAMES[row["resolutionMethod"]], float(row["confidence"]))  # type: ignore[arg-type]
+        resolution = Resolution(RESOLUTION_NAMES[str(row["resolutionMethod"])], float(row["confidence"]))  # type: ignore[arg-type]
     elif row.get("unresolved") is not None:
         resolution = UNRESOLVED
     marker = row.get("marker")
@@ -122,7 +122,7 @@ def _claim(row: Row, parts: list[Span], quantities: list[Quantity], aliases: dic
         resolution=resolution,
         role=role,
         honorific=row.get("honorific"),  # type: ignore[arg-type]
-        verification=VERIFICATION_NAMES[row["status"]],  # type: ignore[arg-type]
+        verification=VERIFICATION_NAMES[str(row["status"])],  # type: ignore[arg-type]
         # Marker nodes are numbered as the extraction numbers its markers (m1, m2, …).
         marker="m" + str(marker).rsplit("/", 1)[1] if marker else None,
         hedged=row["certainty"] == CPKG.Hedged,
@@ -147,13 +147,12 @@ def claims_json(store: Store, claim_iris: list[IRI]) -> list[dict[str, Any]]:
     details = store.select(get_named_query("claim_details"), page)
     quantities = _by_claim(store.select(get_named_query("claim_quantities"), page))
     parts = _by_claim(store.select(get_named_query("claim_parts"), page))
-    agents = sorted(
-        {IRI(row[key]) for row in details for key in ("speaker", "affiliation", "author") if row.get(key)}  # type: ignore[arg-type]
-    )
+    agents = sorted({IRI(row[key]) for row in details for key in ("speaker", "affiliation", "author") if row.get(key)})
     aliases: dict[str, tuple[str, ...]] = {}
     if agents:
         for row in store.select(get_named_query("agent_aliases"), {"agent": agents}):
-            aliases[row["agent"]] = (*aliases.get(row["agent"], ()), str(row["alias"]))  # type: ignore[index]
+            agent = str(row["agent"])
+            aliases[agent] = (*aliases.get(agent, ()), str(row["alias"]))
     claims: dict[str, dict[str, Any]] = {}
     for row in details:  # the first row of a claim whose values repeat
         iri = str(row["claim"])
@@ -166,7 +165,7 @@ def claims_json(store: Store, claim_iris: list[IRI]) -> list[dict[str, Any]]:
             [
                 Quantity(
                     q["value"],  # type: ignore[arg-type]
-                    QUALIFIER_NAMES[q["qualifier"]],  # type: ignore[arg-type]
+                    QUALIFIER_NAMES[str(q["qualifier"])],  # type: ignore[arg-type]
                     Span(int(q["start"]), int(q["end"]), str(q["text"])),
                     q.get("unit"),  # type: ignore[arg-type]
                     q.get("upper"),  # type: ignore[arg-type]
@@ -233,9 +232,13 @@ def document(store: Store, document_id: str, limit: int, offset: int) -> dict[st
     dateline = None
     if (span := _span(row, "dl")) is not None:
         date = row.get("date")
+        place, agency = row.get("place"), row.get("agency")
         dateline = Dateline(
-            span, row.get("place"), dt.date.fromisoformat(str(date)) if date else None, row.get("agency")
-        )  # type: ignore[arg-type]
+            span,
+            str(place) if place is not None else None,
+            dt.date.fromisoformat(str(date)) if date else None,
+            str(agency) if agency is not None else None,
+        )
     extraction = Extraction(Article(meta, str(row["text"])), dateline)
     page = claims(store, ClaimFilters(document=document_id), limit, offset)
     return {"document": document_to_json(extraction), **page}
@@ -319,8 +322,8 @@ def agent(store: Store, agent_ref: str) -> dict[str, Any]:
     affiliations: dict[str, dict[str, Any]] = {}
     for row in memberships:
         entry = affiliations.setdefault(
-            row["organization"],
-            {"iri": row["organization"], "label": row.get("organizationLabel"), "claims": []},  # type: ignore[index]
+            str(row["organization"]),
+            {"iri": row["organization"], "label": row.get("organizationLabel"), "claims": []},
         )
         ref = f"{row['articleId']}/{row['claimId']}"
         if ref not in entry["claims"]:
