@@ -67,10 +67,43 @@ async def list_claims(
     return await backend.call(service.claims, filters, limit, offset)
 
 
+JSON_LD = "application/ld+json"
+
+
+LD_RESPONSE: dict[int | str, dict[str, Any]] = {200: {"content": {JSON_LD: {}}}}
+
+
+@router.get("/claims/{ref:path}/cluster/claimreview", tags=["Clusters"], responses=LD_RESPONSE)
+async def cluster_claimreview(backend: BackendDep, ref: str) -> JSONResponse:
+    """The cluster of a claim as a ClaimReview JSON-LD skeleton for a fact-checker's CMS: the
+    earliest report attributed to a speaker as `claimReviewed` and its `author`, every article of
+    the cluster as `appearance`, the first report as `firstAppearance` (as `cpkg export --format
+    claimreview` writes them)."""
+    return JSONResponse(await backend.call(service.cluster_review, *split_ref(ref)), media_type=JSON_LD)
+
+
+@router.get("/claims/{ref:path}/cluster", tags=["Clusters"])
+async def claim_cluster(backend: BackendDep, ref: str) -> dict[str, Any]:
+    """The same claim in other articles (named query `cluster_members`): every report, the first
+    report first, with article, outlet, date, speaker, verification marker and certainty; the
+    outlet count, the unconfirmed/hedged flags, and the pairs where one outlet marks it unconfirmed
+    and another reports it flatly. `cluster` is null when no other article reports it."""
+    return await backend.call(service.claim_cluster, *split_ref(ref))
+
+
+@router.get("/claims/{ref:path}/claimreview", tags=["Claims"], responses=LD_RESPONSE)
+async def claim_claimreview(backend: BackendDep, ref: str) -> JSONResponse:
+    """The claim as a ClaimReview JSON-LD skeleton (`claimReviewed`, `itemReviewed` a `Claim` with
+    `author`, `appearance` across its cluster, `firstAppearance`, dates); 404 for a claim without a
+    speaker."""
+    return JSONResponse(await backend.call(service.claim_review, *split_ref(ref)), media_type=JSON_LD)
+
+
 @router.get("/claims/{ref:path}/trace", tags=["Claims"])
 async def trace_claim(backend: BackendDep, ref: str) -> dict[str, Any]:
     """The provenance chain of a claim: claim, cue, speaker, role, organisation and its parent,
-    article, publisher, verification status and marker text (named query `trace_claim`)."""
+    article, publisher, verification status and marker text (named query `trace_claim`), and
+    `reviews`: imported fact-checks of it with their rating (named query `claim_reviews`)."""
     return await backend.call(service.trace, *split_ref(ref))
 
 
@@ -78,6 +111,52 @@ async def trace_claim(backend: BackendDep, ref: str) -> dict[str, Any]:
 async def get_claim(backend: BackendDep, ref: str) -> dict[str, Any]:
     """One claim in the JSON contract; `ref` is DOCUMENT/CLAIM, e.g. `000_7ca092153d92ac16/c13`."""
     return await backend.call(service.claim, *split_ref(ref))
+
+
+# ---- the same claim across articles ----------------------------------------------------------------
+
+
+@router.get("/clusters", tags=["Clusters"])
+async def list_clusters(
+    backend: BackendDep,
+    min_outlets: Annotated[int, Query(ge=1, le=100_000, description="the least number of outlets")] = 2,
+    limit: Limit = 50,
+    offset: Offset = 0,
+) -> dict[str, Any]:
+    """Claims repeated by at least `min_outlets` outlets (named query `repeated_claims`), the widest
+    first: outlet and report counts, first report (in the JSON contract) and its date, flags."""
+    return await backend.call(service.clusters, min_outlets, limit, offset)
+
+
+@router.get("/clusters/unconfirmed-elsewhere", tags=["Clusters"])
+async def list_unconfirmed_elsewhere(backend: BackendDep, limit: Limit = 50, offset: Offset = 0) -> dict[str, Any]:
+    """Claims one outlet marks as not independently confirmed while another reports the same claim
+    flatly (named query `unconfirmed_elsewhere`): both reports with outlets and the marker."""
+    return await backend.call(service.unconfirmed_elsewhere, limit, offset)
+
+
+@router.get("/figures/disagreements", tags=["Claims"])
+async def list_disagreements(
+    backend: BackendDep,
+    article: Annotated[str | None, Query(description="article id", max_length=500)] = None,
+    measure: Annotated[str | None, Query(description="measure, e.g. Killed", max_length=200)] = None,
+    limit: Limit = 100,
+    offset: Offset = 0,
+) -> dict[str, Any]:
+    """Figures about the same thing that cannot both be true (named query `disagreeing_figures`),
+    grouped by measure, each pair with both figures, qualifiers, sources and claim texts."""
+    return await backend.call(service.disagreements, article, measure, limit, offset)
+
+
+@router.get("/search", tags=["Claims"])
+async def search(
+    backend: BackendDep,
+    q: Annotated[str, Query(min_length=1, max_length=500, description="a name or words of a claim")],
+    limit: Annotated[int, Query(ge=1, le=100)] = 20,
+) -> dict[str, Any]:
+    """Speakers whose name contains `q` (case, accents and titles ignored; named query
+    `agent_search`) and claims whose text contains it (as `GET /claims?q=`)."""
+    return await backend.call(service.search, q, limit)
 
 
 # ---- documents -------------------------------------------------------------------------------------
@@ -223,6 +302,14 @@ async def delete_document(backend: BackendDep, document: str) -> Response:
 async def list_agents(backend: BackendDep, limit: Limit = 100, offset: Offset = 0) -> dict[str, Any]:
     """Speakers and organisations with kind, aliases and claim counts (named query `agents`)."""
     return await backend.call(service.agents, limit, offset)
+
+
+@router.get("/agents/{agent:path}/timeline", tags=["Agents"])
+async def agent_timeline(backend: BackendDep, agent: str) -> dict[str, Any]:
+    """A speaker's claims in time order (named query `speaker_timeline`): the date said, else the
+    article's publication date (`said` tells which), undated last; each with article, outlet,
+    verification, certainty and, when other articles report the same claim, its cluster."""
+    return await backend.call(service.speaker_timeline, agent)
 
 
 @router.get("/agents/{agent:path}", tags=["Agents"])

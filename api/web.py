@@ -1,11 +1,16 @@
 """The fact-checker's web page and the graph exports over HTTP.
 
 Pages (one static HTML shell and plain JavaScript modules under ``kg/web/static/web/``, no build
-step) at ``/`` (article list), ``/articles/{id}`` (the text with every claim marked and its
-trace), ``/speakers/{id}`` (a speaker's claims across articles) and ``/graph`` (the claim graph
-in cytoscape.js). The pages read the REST API (``/documents``, ``/claims/{ref}/trace``,
-``/agents/{id}``, ``/claims``) plus two routes of this module: ``/web/articles/{id}/text`` (the
-article text and its embedded headlines, which the JSON contract leaves out) and ``/export``.
+step) at ``/`` (article list), ``/articles/{id}`` (the text with every claim marked, its trace,
+fact-check ratings and the same claim in other articles), ``/speakers/{id}`` (a speaker's claims
+across articles on a timeline), ``/cluster/{document}/{claim}`` (who else reported a claim, the
+first report, unconfirmed flags), ``/repeated`` (claims repeated by several outlets), ``/figures``
+(figures that disagree, by measure), ``/find?q=`` (the search box: speakers and claim text) and
+``/graph`` (the claim graph in cytoscape.js). The pages read the REST API (``/documents``,
+``/claims/{ref}/trace``, ``/claims/{ref}/cluster``, ``/clusters``, ``/agents/{id}``,
+``/agents/{id}/timeline``, ``/claims``, ``/search``, ``/figures/disagreements``) plus two routes of
+this module: ``/web/articles/{id}/text`` (the article text and its embedded headlines, which the
+JSON contract leaves out) and ``/export``.
 """
 
 from __future__ import annotations
@@ -49,6 +54,30 @@ async def article_page(article: str) -> FileResponse:
 
 @router.get("/speakers/{agent:path}", include_in_schema=False)
 async def speaker_page(agent: str) -> FileResponse:
+    return _page()
+
+
+@router.get("/cluster/{ref:path}", include_in_schema=False)
+async def cluster_page(ref: str) -> FileResponse:
+    """The same claim across articles: who else reported it, the first report, unconfirmed flags."""
+    return _page()
+
+
+@router.get("/repeated", include_in_schema=False)
+async def repeated_page() -> FileResponse:
+    """Claims repeated by several outlets, and those one outlet marks unconfirmed and another not."""
+    return _page()
+
+
+@router.get("/figures", include_in_schema=False)
+async def figures_page() -> FileResponse:
+    """Figures that disagree, by measure."""
+    return _page()
+
+
+@router.get("/find", include_in_schema=False)
+async def find_page() -> FileResponse:
+    """Search results for speakers and claim text (the search box)."""
     return _page()
 
 

@@ -14,8 +14,9 @@ import datetime as dt
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
-from urllib.parse import unquote
+from urllib.parse import unquote, urlsplit
 
+from cpkg.aliases import search_key
 from cpkg.errors import NotFound, ParameterError, QueryError
 from cpkg.graph import CONTEXT, QUALIFIER, RESOLUTION, VERIFICATION
 from cpkg.iris import AGENTS_GRAPH, agent_iri, article_graph_iri, claim_iri
@@ -205,11 +206,14 @@ def claim(store: Store, document: str, claim_id: str) -> dict[str, Any]:
 
 
 def trace(store: Store, document: str, claim_id: str) -> dict[str, Any]:
-    """The provenance chain of a claim (named query ``trace_claim``)."""
+    """The provenance chain of a claim (named query ``trace_claim``) and the imported fact-checks
+    of it with their ratings (named query ``claim_reviews``, best match first)."""
     rows = run_named(store, "trace_claim", {"claim": claim_id, "article": document})
     if not rows:
         raise NotFound(f"no claim {document}/{claim_id!r}")
-    return {"claim": f"{document}/{claim_id}", "iri": claim_iri(document, claim_id), "chain": rows}
+    iri = _claim_iri(document, claim_id)
+    reviews = store.select(get_named_query("claim_reviews"), {"claim": iri})
+    return {"claim": f"{document}/{claim_id}", "iri": str(iri), "chain": rows, "reviews": reviews}
 
 
 # ---------------------------------------------------------------------------------------- documents
@@ -367,3 +371,293 @@ def named(store: Store, name: str, params: dict[str, str]) -> dict[str, Any]:
     """A named query run with its parameters bound (a speaker matching no one is NotFound)."""
     query = get_named_query(name)
     return {"query": query.name, "description": query.description, "rows": run_named(store, name, params)}
+
+
+# ---------------------------------------------------------------------------------------- across articles
+
+
+def _claim_ref(article_id: Any, iri: Any) -> str | None:
+    """DOCUMENT/CLAIM of a claim IRI minted for the article (``cpkg.iris.claim_iri``), else None."""
+    prefix = claim_iri(str(article_id), "")
+    return f"{article_id}/{unquote(str(iri)[len(prefix) :])}" if str(iri).startswith(prefix) else None
+
+
+def _outlet(row: Row) -> str:
+    """The publisher's name, else the host of the article's URL ("" when neither is stored)."""
+    if row.get("outlet"):
+        return str(row["outlet"])
+    host = urlsplit(str(row["url"])).hostname if row.get("url") else None
+    return host.removeprefix("www.") if host else ""
+
+
+def _verification(local_name: Any) -> str:
+    """The contract's name of a verification status given by its local name ("Unmarked")."""
+    return VERIFICATION_NAMES.get(CPKG + str(local_name), str(local_name))
+
+
+def _agent_ref_iri(agent_ref: str) -> IRI:
+    iri = IRI(agent_ref if agent_ref.startswith(("http://", "https://")) else agent_iri(agent_ref))
+    try:
+        term(iri)
+    except QueryError:
+        raise NotFound(f"no agent {agent_ref!r}") from None
+    return iri
+
+
+def claim_cluster(store: Store, document: str, claim_id: str) -> dict[str, Any]:
+    """The cluster of a claim (named query ``cluster_members``): every report of the same claim,
+    the first report first, with its article, outlet, date, speaker, verification marker and
+    certainty; the cluster's outlet count and flags; and the pairs in which one outlet marks the
+    claim unconfirmed while another reports it flatly (unmarked, unhedged). A stored claim in no
+    cluster has ``cluster`` None and no members."""
+    iri = _claim_iri(document, claim_id)
+    ref = f"{document}/{claim_id}"
+    rows = store.select(get_named_query("cluster_members"), {"claim": iri})
+    if not rows:
+        if not claims_json(store, [iri]):
+            raise NotFound(f"no claim {ref!r}")
+        return {
+            "claim": ref,
+            "iri": str(iri),
+            "cluster": None,
+            "outlets": 0,
+            "reports": 0,
+            "unconfirmed": False,
+            "hedged": False,
+            "first": None,
+            "members": [],
+            "unconfirmed_elsewhere": [],
+        }
+    members: dict[str, dict[str, Any]] = {}
+    for row in rows:
+        member = members.get(str(row["member"]))
+        if member is None:
+            speaker = None
+            if row.get("speaker") is not None:
+                speaker = {"iri": row["speaker"], "label": row.get("speakerLabel")}
+            member = members[str(row["member"])] = {
+                "ref": f"{row['articleId']}/{row['claimId']}",
+                "iri": row["member"],
+                "document": row["articleId"],
+                "title": row.get("title"),
+                "url": row.get("url"),
+                "outlet": _outlet(row),
+                "date": str(row["date"]) if row.get("date") else None,
+                "first": bool(row["first"]),
+                "attributed": bool(row["attributed"]),
+                "speaker": speaker,
+                "text": row["text"],
+                "verification": _verification(row["verification"]),
+                "hedged": bool(row["hedged"]),
+                "markers": [],
+            }
+        if row.get("marker") and row["marker"] not in member["markers"]:
+            member["markers"].append(row["marker"])
+    reports = list(members.values())
+    head = rows[0]
+    marked = [m for m in reports if m["verification"] == "not_independently_confirmed"]
+    flat = [m for m in reports if m["verification"] == "unmarked" and not m["hedged"]]
+    return {
+        "claim": ref,
+        "iri": str(iri),
+        "cluster": head["cluster"],
+        "outlets": head["outlets"],
+        "reports": head["members"],
+        "unconfirmed": bool(head["anyUnconfirmed"]),
+        "hedged": bool(head["anyHedged"]),
+        "first": next((m for m in reports if m["first"]), reports[0]),
+        "members": reports,
+        "unconfirmed_elsewhere": [
+            {
+                "marked": a["ref"],
+                "marked_outlet": a["outlet"],
+                "marker": (a["markers"] or [None])[0],
+                "flat": b["ref"],
+                "flat_outlet": b["outlet"],
+            }
+            for a in marked
+            for b in flat
+            if a["document"] != b["document"] and (a["outlet"] != b["outlet"] or not a["outlet"])
+        ],
+    }
+
+
+def clusters(store: Store, min_outlets: int, limit: int, offset: int) -> dict[str, Any]:
+    """A page of the claims repeated by at least ``min_outlets`` outlets (named query
+    ``repeated_claims``), the widest first: each cluster with its outlet and report counts, the
+    date of its first report, its flags, and the first report in the JSON contract."""
+    if min_outlets < 1:
+        raise ParameterError(f"min_outlets must be at least 1, got {min_outlets}")
+    rows = run_named(store, "repeated_claims", {"outlets": str(min_outlets)}, limit=limit + 1, offset=offset)
+    page = rows[:limit]
+    firsts = {c["iri"]: c for c in claims_json(store, [IRI(row["first"]) for row in page])}
+    return {
+        "clusters": [
+            {
+                "cluster": row["cluster"],
+                "outlets": row["count"],
+                "reports": row["members"],
+                "first_reported": str(row["date"]) if row.get("date") else None,
+                "speaker": row.get("speakerLabel"),
+                "text": row["text"],
+                "unconfirmed": bool(row["unconfirmed"]),
+                "hedged": bool(row["hedged"]),
+                "first": firsts.get(str(row["first"])),
+            }
+            for row in page
+        ],
+        "min_outlets": min_outlets,
+        **_page(rows, limit, offset),
+    }
+
+
+def unconfirmed_elsewhere(store: Store, limit: int, offset: int) -> dict[str, Any]:
+    """A page of the claims one outlet marks as not independently confirmed while another reports
+    the same claim flatly (named query ``unconfirmed_elsewhere``): both reports, with their outlets
+    and the marker sentence."""
+    rows = run_named(store, "unconfirmed_elsewhere", limit=limit + 1, offset=offset)
+    pairs: dict[tuple[str, str], dict[str, Any]] = {}
+    for row in rows[:limit]:
+        key = (str(row["markedClaim"]), str(row["flatClaim"]))
+        if key in pairs:  # another marker sentence covering the same claim
+            continue
+        pairs[key] = {
+            "cluster": row["cluster"],
+            "speaker": row.get("speakerLabel"),
+            "marked": {
+                "ref": _claim_ref(row["markedArticle"], row["markedClaim"]),
+                "iri": row["markedClaim"],
+                "document": row["markedArticle"],
+                "outlet": row.get("markedOutlet") or "",
+                "text": row["marked"],
+                "marker": row.get("marker"),
+            },
+            "flat": {
+                "ref": _claim_ref(row["flatArticle"], row["flatClaim"]),
+                "iri": row["flatClaim"],
+                "document": row["flatArticle"],
+                "outlet": row.get("flatOutlet") or "",
+                "text": row["flat"],
+            },
+        }
+    return {"pairs": list(pairs.values()), **_page(rows, limit, offset)}
+
+
+def claim_review(store: Store, document: str, claim_id: str) -> dict[str, Any]:
+    """A claim as a ClaimReview skeleton (``cpkg.reviews.claimreview_skeletons``, as ``cpkg export
+    --format claimreview`` writes it): its cluster's articles are its appearances."""
+    from cpkg.reviews import claimreview_skeletons  # rdflib's JSON-LD, the clustering words: on first use
+
+    iri = _claim_iri(document, claim_id)
+    for skeleton in claimreview_skeletons(store, article=document):
+        if skeleton["identifier"] == iri:
+            return skeleton
+    if not claims_json(store, [iri]):
+        raise NotFound(f"no claim {document}/{claim_id!r}")
+    raise NotFound(
+        f"claim {document}/{claim_id} has no speaker (the article's own voice, or a source not resolved): "
+        "a ClaimReview names who made the claim"
+    )
+
+
+def cluster_review(store: Store, document: str, claim_id: str) -> dict[str, Any]:
+    """The cluster of a claim as one ClaimReview skeleton: that of its earliest report attributed to
+    a speaker, whose appearances are every article of the cluster and whose firstAppearance is the
+    first report."""
+    found = claim_cluster(store, document, claim_id)
+    if found["cluster"] is None:
+        raise NotFound(
+            f"claim {document}/{claim_id} is in no cluster (cpkg cluster computes them); "
+            f"GET /claims/{document}/{claim_id}/claimreview exports the claim alone"
+        )
+    for member in found["members"]:
+        if member["attributed"] and member["speaker"] is not None:
+            member_document, _, member_claim = str(member["ref"]).rpartition("/")
+            try:
+                return claim_review(store, member_document, member_claim)
+            except NotFound:
+                continue
+    raise NotFound(f"no report in the cluster of {document}/{claim_id} names a speaker: a ClaimReview names one")
+
+
+def speaker_timeline(store: Store, agent_ref: str) -> dict[str, Any]:
+    """A speaker's claims in time order (named query ``speaker_timeline``): the date said, else the
+    article's publication date (``said`` tells which), undated claims last; each with its article,
+    outlet, verification, certainty and, when the claim is repeated elsewhere, its cluster."""
+    iri = _agent_ref_iri(agent_ref)
+    query = get_named_query("speaker_timeline")
+    rows = store.select(query, query.bindings({"speaker": str(iri)}))
+    if not rows and not store.select(get_named_query("agent"), {"agent": iri}):
+        raise NotFound(f"no agent {agent_ref!r}")
+    claims: dict[str, dict[str, Any]] = {}
+    for row in rows:
+        claims.setdefault(
+            str(row["claim"]),
+            {
+                "ref": f"{row['articleId']}/{row['claimId']}",
+                "iri": row["claim"],
+                "document": row["articleId"],
+                "title": row.get("title"),
+                "outlet": row.get("outlet") or "",
+                "date": str(row["date"]) if row.get("date") else None,
+                "said": bool(row["said"]),
+                "cue": row.get("cue"),
+                "text": row["text"],
+                "verification": _verification(row["verification"]),
+                "hedged": bool(row["hedged"]),
+                "cluster": row.get("cluster"),
+                "outlets": row.get("outlets"),
+            },
+        )
+    return {"agent": str(iri), "id": iri.removeprefix(AGENT_PREFIX), "claims": list(claims.values())}
+
+
+def search(store: Store, q: str, limit: int) -> dict[str, Any]:
+    """Speakers whose name contains ``q`` (named query ``agent_search``, in the search form of
+    names: case, accents and titles ignored) and claims whose text contains it (``claims``)."""
+    text = q.strip()
+    if not text:
+        raise ParameterError("q must not be empty")
+    speakers = run_named(store, "agent_search", {"q": search_key(text) or text}, limit=limit)
+    for row in speakers:
+        if isinstance(row.get("agent"), str) and str(row["agent"]).startswith(AGENT_PREFIX):
+            row["id"] = str(row["agent"]).removeprefix(AGENT_PREFIX)
+    found = claims(store, ClaimFilters(q=text), limit, 0)
+    return {"q": text, "speakers": speakers, "claims": found["claims"], "more_claims": found["next_offset"] is not None}
+
+
+def disagreements(store: Store, article: str | None, measure: str | None, limit: int, offset: int) -> dict[str, Any]:
+    """Figures about the same thing that cannot both be true (named query ``disagreeing_figures``),
+    grouped by measure (people killed, money, …): each pair with both figures, their qualifiers,
+    sources and claims (the claims in the JSON contract). ``article`` and ``measure`` narrow it;
+    paging counts pairs."""
+    rows = [
+        row
+        for row in run_named(store, "disagreeing_figures")
+        if (not article or row["articleId"] == article) and (not measure or row["measure"] == measure)
+    ]
+    page = rows[offset : offset + limit]
+    texts = {c["iri"]: c for c in claims_json(store, sorted({IRI(r[k]) for r in page for k in ("claim1", "claim2")}))}
+
+    def side(row: Row, n: str) -> dict[str, Any]:
+        claim_json = texts.get(str(row[f"claim{n}"]))
+        return {
+            "ref": f"{row['articleId']}/{row[f'claimId{n}']}",
+            "figure": row[f"figure{n}"],
+            "value": row[f"value{n}"],
+            "qualifier": row[f"qualifier{n}"],
+            "source": row[f"source{n}"],
+            "text": claim_json["text"] if claim_json else None,
+        }
+
+    measures: dict[str, list[dict[str, Any]]] = {}
+    for row in page:
+        pair = {"document": row["articleId"], "smaller": side(row, "1"), "larger": side(row, "2")}
+        measures.setdefault(str(row["measure"]), []).append(pair)
+    return {
+        "measures": [{"measure": name, "pairs": pairs} for name, pairs in sorted(measures.items())],
+        "total": len(rows),
+        "limit": limit,
+        "offset": offset,
+        "next_offset": offset + limit if len(rows) > offset + limit else None,
+    }

@@ -32,13 +32,14 @@ WHEN = dt.datetime(2024, 1, 1, tzinfo=dt.UTC)
 CLAIMS_Q = "SELECT ?id WHERE { ?c a <https://schema.org/Claim> ; <https://schema.org/identifier> ?id } ORDER BY ?id"
 BACKENDS = ["embedded", "virtuoso"]
 SEED_ID = SEED.stem
-VALUES = {"speaker": "al-Qudra", "claim": "c13", "article": SEED_ID}
+VALUES = {"speaker": "al-Qudra", "claim": "c13", "article": SEED_ID, "q": "qudra"}
 IRI_VALUES = {"claim": claim_iri(SEED_ID, "c02"), "agent": agent_iri("ashraf-al-qudra")}
 """Values of the parameters that take an IRI (the REST API's queries)."""
 
 
 EMPTY_ON_THE_SEED = {
     "claim_clusters",
+    "cluster_members",
     "first_reported",
     "repeated_claims",
     "unconfirmed_elsewhere",

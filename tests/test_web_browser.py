@@ -17,6 +17,7 @@ from api_live import LiveServer, live_server
 from cpkg.cli import main
 from cpkg.export import build_graph, write
 from cpkg.store import open_store
+from news_corpus import build_news_store
 
 ROOT = Path(__file__).resolve().parent.parent
 SEED = ROOT / "seeds" / "000_7ca092153d92ac16.txt"
@@ -25,6 +26,8 @@ ARTICLE = "000_7ca092153d92ac16"
 ARTIFACTS = ROOT / "test-artifacts"
 from browser import chromium  # noqa: E402  (skips this module when Chromium is missing)
 from selenium.webdriver.common.by import By  # noqa: E402
+from selenium.webdriver.common.keys import Keys  # noqa: E402
+from selenium.webdriver.support.select import Select  # noqa: E402
 from selenium.webdriver.support.ui import WebDriverWait  # noqa: E402
 
 
@@ -275,3 +278,148 @@ def test_hostile_article_text_is_shown_as_text(server, browser):
     assert '<img src=x onerror="document.title' in browser.find_element(By.ID, "text").text
     assert "pwned" not in browser.title
     shot(browser, "web-hostile")
+
+
+# ---------------------------------------------------------------- across articles (issue 14)
+
+
+@pytest.fixture(scope="module")
+def news_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
+    """The seed, three outlets reporting the ministry's toll (clustered), a disagreement, a fact-check."""
+    store = tmp_path_factory.mktemp("news") / "store"
+    build_news_store(store)
+    with live_server(store) as live:
+        yield live
+
+
+def wait_for(browser: Any, script: str, *args: Any, timeout: float = 30) -> Any:
+    """Poll a script until it returns something truthy (a deadline, never a fixed sleep)."""
+    WebDriverWait(browser, timeout).until(lambda d: d.execute_script(script, *args))
+    return browser.execute_script(script, *args)
+
+
+def follow(browser: Any, element: Any, path: str) -> None:
+    """Click a link and wait for the page it opens to be ready."""
+    element.click()
+    WebDriverWait(browser, 30).until(
+        lambda d: (
+            d.current_url.split("://", 1)[1].split("/", 1)[1].startswith(path.lstrip("/"))
+            and d.execute_script("return document.body.dataset.ready || ''")
+        )
+    )
+    ready = browser.execute_script("return document.body.dataset.ready")
+    assert ready == "true", browser.find_element(By.ID, "app").text
+
+
+def test_speaker_timeline_in_date_order_with_repeated_claims(news_server, browser):
+    open_page(browser, f"{news_server.base}/speakers/organization/health-ministry")
+    days = browser.find_elements(By.CSS_SELECTOR, "#timeline > li.timeline-day")
+    assert [d.get_attribute("data-date") for d in days] == ["2024-03-05", "2024-03-06", "2024-03-07"]
+    refs = [[c.get_attribute("data-claim") for c in d.find_elements(By.CSS_SELECTOR, "li[data-claim]")] for d in days]
+    assert refs == [["herald/c01"], ["times/c01"], ["post/c01"]]
+    assert "Riverton Herald" in days[0].text and "not independently confirmed" in days[0].text
+    assert "Morning Post (published)" in days[2].text  # the Post gives no date said: its publication date
+    repeated = [d.find_elements(By.CSS_SELECTOR, "[data-testid=repeated]") for d in days]
+    assert [len(r) for r in repeated] == [1, 1, 0] and repeated[0][0].text == "reported by 2 outlets"
+    shot(browser, "web-speaker-timeline")
+    follow(browser, repeated[1][0], "/cluster/times/c01")
+    assert browser.find_element(By.CSS_SELECTOR, "[data-testid=cluster]").get_attribute("data-outlets") == "2"
+    assert not console_errors(browser)
+
+
+def test_a_claims_cluster_page(news_server, browser):
+    open_page(browser, f"{news_server.base}/cluster/times/c01")
+    assert "9,061 people" in browser.find_element(By.CSS_SELECTOR, "[data-testid=cluster-claim]").text
+    rows = browser.find_elements(By.CSS_SELECTOR, "[data-testid=cluster-members] tbody tr")
+    assert [r.get_attribute("data-claim") for r in rows] == ["herald/c01", "times/c01"]
+    # The first report first, marked; the unconfirmed flag on the Herald's report only.
+    assert "first report" in rows[0].text and "first report" not in rows[1].text
+    assert [bool(r.find_elements(By.CSS_SELECTOR, "[data-testid=unconfirmed]")) for r in rows] == [True, False]
+    assert rows[0].text.startswith("2024-03-05 Riverton Herald") and "Daily Times" in rows[1].text
+    assert "current" in rows[1].get_attribute("class")
+    assert browser.find_element(By.CSS_SELECTOR, "[data-testid=first-outlet]").text == "Riverton Herald"
+    contested = browser.find_element(By.CSS_SELECTOR, "[data-testid=unconfirmed-elsewhere]").text
+    assert "Riverton Herald marks it not independently confirmed" in contested
+    assert "Daily Times reports it flatly" in contested
+    assert browser.find_element(By.CSS_SELECTOR, "[data-testid=rating]").text == "Unproven"
+    # The ClaimReview links give the REST API's skeletons.
+    for testid, first in (("claimreview", "times/claim/c01"), ("cluster-claimreview", "herald/claim/c01")):
+        href = browser.find_element(By.CSS_SELECTOR, f"[data-testid={testid}]").get_attribute("href")
+        skeleton = httpx.get(href, timeout=60).json()
+        assert skeleton["@type"] == "ClaimReview" and skeleton["identifier"].endswith(first)
+    shot(browser, "web-cluster")
+    assert not console_errors(browser)
+
+
+def test_the_article_trace_shows_the_cluster_and_the_fact_check(news_server, browser):
+    open_page(browser, f"{news_server.base}/articles/times")
+    browser.find_element(By.CSS_SELECTOR, '#claim-list [data-claim="times/c01"]').click()
+    wait_for(browser, "return document.querySelector('#trace-cluster[data-claim=\"times/c01\"]')")
+    members = browser.execute_script(
+        "return [...document.querySelectorAll('#trace-cluster tbody tr')].map(r => r.dataset.claim)"
+    )
+    assert members == ["herald/c01", "times/c01"]
+    assert "First reported on 2024-03-05 by Riverton Herald" in browser.find_element(By.ID, "trace-cluster").text
+    rating = browser.find_element(By.CSS_SELECTOR, "#trace [data-field=fact-checks]").text
+    assert "Unproven" in rating and "Example Fact Check" in rating
+    shot(browser, "web-trace-cluster")
+    # A claim no other article reports says so; ?claim= opens an article on a claim.
+    open_page(browser, f"{news_server.base}/articles/post?claim=post%2Fc01")
+    wait_for(browser, "return document.querySelector('#trace-cluster[data-claim=\"post/c01\"]')")
+    assert browser.find_elements(By.CSS_SELECTOR, "#trace-cluster [data-testid=no-cluster]")
+    assert not console_errors(browser)
+
+
+def test_repeated_claims_page(news_server, browser):
+    open_page(browser, f"{news_server.base}/repeated")
+    rows = browser.find_elements(By.CSS_SELECTOR, "#clusters tbody tr")
+    assert [r.get_attribute("data-claim") for r in rows] == ["herald/c01"]
+    assert rows[0].text.startswith("2 2 2024-03-05 Health Ministry") and "unconfirmed by some" in rows[0].text
+    pairs = browser.find_elements(By.CSS_SELECTOR, "#unconfirmed-elsewhere tbody tr")
+    assert [(p.get_attribute("data-marked"), p.get_attribute("data-flat")) for p in pairs] == [
+        ("herald/c01", "times/c01")
+    ]
+    shot(browser, "web-repeated")
+    # Three outlets or more: none.
+    Select(browser.find_element(By.ID, "min-outlets")).select_by_value("3")
+    wait_for(browser, "return document.querySelector('#clusters[data-min-outlets=\"3\"]')")
+    assert not browser.find_elements(By.CSS_SELECTOR, "#clusters tbody tr")
+    assert not console_errors(browser)
+
+
+def test_figures_that_disagree_page(news_server, browser):
+    open_page(browser, f"{news_server.base}/figures")
+    assert browser.find_element(By.ID, "disagreement-count").get_attribute("data-count") == "1"
+    sections = browser.find_elements(By.CSS_SELECTOR, "section.measure")
+    assert [s.get_attribute("data-measure") for s in sections] == ["Killed"]
+    figures = [f.text for f in sections[0].find_elements(By.CSS_SELECTOR, "[data-testid=figure]")]
+    assert figures == ["200", "300"]
+    row = sections[0].find_element(By.CSS_SELECTOR, "tbody tr")
+    assert row.get_attribute("data-document") == "floods"
+    assert "Rescuers says 200" in row.text and "ministry says 300" in row.text
+    shot(browser, "web-figures")
+    open_page(browser, f"{news_server.base}/figures?article=herald")
+    assert browser.find_element(By.ID, "disagreement-count").get_attribute("data-count") == "0"
+    assert not console_errors(browser)
+
+
+def test_search_box_finds_speakers_and_claim_text(news_server, browser):
+    open_page(browser, news_server.base + "/")
+    box = browser.find_element(By.ID, "search")
+    box.send_keys("QUDRA" + Keys.ENTER)
+    WebDriverWait(browser, 30).until(lambda d: "/find?q=QUDRA" in d.current_url)
+    wait_for(browser, "return document.body.dataset.ready === 'true' && document.getElementById('found-speakers')")
+    speakers = browser.find_elements(By.CSS_SELECTOR, "#found-speakers li")
+    assert [s.get_attribute("data-agent") for s in speakers] == [
+        "https://w3id.org/cpkg/id/agent/person/ashraf-al-qudra"
+    ]
+    assert browser.find_element(By.ID, "search").get_attribute("value") == "QUDRA"
+    follow(browser, speakers[0].find_element(By.TAG_NAME, "a"), "/speakers/person/ashraf-al-qudra")
+    assert browser.find_element(By.ID, "speaker-name").text == "Ashraf al-Qudra"
+    open_page(browser, news_server.base + "/find?q=northern+district")
+    claims = browser.find_elements(By.CSS_SELECTOR, "#found-claims li")
+    assert {c.get_attribute("data-claim") for c in claims} == {"herald/c01", "times/c01", "post/c01"}
+    shot(browser, "web-search")
+    open_page(browser, news_server.base + "/find?q=" + "%3Cimg%20src%3Dx%20onerror%3Dalert(1)%3E")
+    assert not browser.find_elements(By.CSS_SELECTOR, "#app img")
+    assert not console_errors(browser)

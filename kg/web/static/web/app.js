@@ -1,10 +1,14 @@
-// cpkg web page: article list, article view with claims marked, speaker page, graph view.
+// cpkg web page: article list, article view with claims marked, speaker page, graph view; the
+// pages across articles (a claim's cluster, repeated claims, figures that disagree, search) are in
+// news.js.
 // Plain ES module, no build step. Article text is hostile input: every string reaches the DOM
 // through textContent / createTextNode / setAttribute, never innerHTML.
 
 import { el, clear, fetchJSON, agentId, speakerHref, articleHref, colourFor, resetColours } from "./dom.js";
 import { renderArticleText } from "./highlight.js";
 import { showGraph } from "./graph.js";
+import { clusterHref, clusterView, figuresView, findView, loadCluster, renderCluster, renderReviews, renderTimeline,
+  repeatedView } from "./news.js";
 
 const app = document.getElementById("app");
 
@@ -114,8 +118,27 @@ function renderTrace(target, claim, trace) {
   add("Marker", ...markers.map((m) => el("div", { "data-testid": "marker" }, `“${m}”`)));
   add("Certainty", claim.hedged ? el("span", { class: "badge badge-hedged" }, "hedged") : "not hedged");
   add("Context", claim.context === "embedded_headline" ? "embedded headline (not body text)" : "");
+  if (trace.reviews && trace.reviews.length) {
+    const reviews = el("div", {});
+    renderReviews(reviews, trace.reviews);
+    add("Fact-checks", reviews);
+  }
   add("Claim id", claim.ref || claim.id);
   target.append(dl);
+}
+
+async function showCluster(target, ref) {
+  const section = el("section", { id: "trace-cluster" }, el("h3", {}, "The same claim in other articles"));
+  target.append(section);
+  try {
+    const data = await loadCluster(ref);
+    if (target.dataset.claim !== ref) return;
+    renderCluster(section, data, { compact: true });
+    if (data.cluster) section.append(el("p", {}, el("a", { href: clusterHref(ref) }, "All reports of this claim")));
+  } catch (error) {
+    section.append(el("p", { class: "error" }, `No cluster: ${error.message}`));
+  }
+  section.dataset.claim = ref;
 }
 
 // ---- article view ---------------------------------------------------------------------------
@@ -150,7 +173,8 @@ async function articleView(id) {
     el("a", { href: `/export?format=graphml&article=${encodeURIComponent(id)}&download=true` }, "GraphML"),
     el("a", { href: `/export?format=gexf&article=${encodeURIComponent(id)}&download=true` }, "GEXF"),
     el("a", { href: `/export?format=dot&article=${encodeURIComponent(id)}&download=true` }, "DOT"),
-    el("a", { href: `/export?format=html&article=${encodeURIComponent(id)}&download=true` }, "HTML"));
+    el("a", { href: `/export?format=html&article=${encodeURIComponent(id)}&download=true` }, "HTML"),
+    el("a", { href: `/figures?article=${encodeURIComponent(id)}` }, "Figures that disagree"));
 
   const speakers = new Map();
   attributed.forEach((c) => { if (c.speaker) speakers.set(c.speaker.iri, c.speaker.label); });
@@ -196,6 +220,7 @@ async function articleView(id) {
       if (trace.dataset.claim === ref) return;  // already shown
       renderTrace(trace, claim, data);
       trace.dataset.claim = ref;
+      await showCluster(trace, ref);
     } catch (error) {
       clear(trace);
       trace.append(el("p", { class: "error" }, `No trace: ${error.message}`));
@@ -218,6 +243,13 @@ async function articleView(id) {
     clearTimeout(hoverTimer);
     if (ref && !pinned) hoverTimer = setTimeout(() => open(ref, false), 150);
   });
+  // /articles/ID?claim=ID/CLAIM opens with that claim's trace and cluster.
+  const wanted = new URLSearchParams(location.search).get("claim");
+  if (wanted && byRef.has(wanted)) {
+    const node = textBox.querySelector(`[data-claim="${CSS.escape(wanted)}"]`);
+    if (node) node.scrollIntoView({ block: "center" });
+    await open(wanted, true);
+  }
 }
 
 // ---- speaker page ---------------------------------------------------------------------------
@@ -253,6 +285,7 @@ async function speakerView(id) {
   app.append(facts);
   app.append(el("div", { class: "toolbar" },
     el("a", { href: `/graph?view=speaker&speaker=${encodeURIComponent(agent.iri)}` }, "Graph of this speaker")));
+  await renderTimeline(app, agentId(agent.iri));
   app.append(el("h2", {}, `${claims.length} claim${claims.length === 1 ? "" : "s"} across articles`));
   app.append(el("table", { class: "list", id: "speaker-claims" },
     el("thead", {}, el("tr", {}, ...["Article", "Date said", "Claim", "Figures", "Status"].map((h) => el("th", {}, h)))),
@@ -278,6 +311,16 @@ async function route() {
       await articleView(path.slice("/articles/".length));
     } else if (path.startsWith("/speakers/")) {
       await speakerView(path.slice("/speakers/".length));
+    } else if (path.startsWith("/cluster/")) {
+      await clusterView(app, path.slice("/cluster/".length), setTitle);
+    } else if (path === "/repeated") {
+      document.querySelector('[data-nav="repeated"]').classList.add("current");
+      await repeatedView(app, new URLSearchParams(location.search), setTitle);
+    } else if (path === "/figures") {
+      document.querySelector('[data-nav="figures"]').classList.add("current");
+      await figuresView(app, new URLSearchParams(location.search), setTitle);
+    } else if (path === "/find") {
+      await findView(app, new URLSearchParams(location.search), setTitle);
     } else if (path === "/graph") {
       await showGraph(app, new URLSearchParams(location.search));
     } else {
