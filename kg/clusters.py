@@ -39,6 +39,7 @@ import pyoxigraph as ox
 from cpkg.namespaces import CPKG, ID, PROV, RDF, XSD
 from cpkg.queries import run_named
 from cpkg.store import Store
+from cpkg.store.rows import Value
 
 CLUSTERS_GRAPH = ID + "graph/clusters"
 RDF_TYPE = str(RDF.type)
@@ -149,41 +150,51 @@ class Cluster:
 # ---------------------------------------------------------------- reading the store
 
 
+def _text(value: Value) -> str:
+    """A row's value as text: the value itself when it is text (an IRI stays an IRI)."""
+    return value if isinstance(value, str) else str(value)
+
+
+def _optional_text(value: Value | None) -> str | None:
+    """A row's value as text; None when it is unbound or empty."""
+    return _text(value) if value else None
+
+
 def read_stored_claims(store: Store) -> list[StoredClaim]:
     figures: dict[str, list[Figure]] = defaultdict(list)
-    for row in run_named(store, "cluster_figures").records():
-        figures[row["claim"]].append(
+    for row in run_named(store, "cluster_figures"):
+        figures[_text(row["claim"])].append(
             Figure(
                 value=float(row["value"]),
-                qualifier=row["qualifier"] or "Exact",
+                qualifier=_optional_text(row.get("qualifier")) or "Exact",
                 upper=float(row["upper"]) if row.get("upper") not in (None, "") else None,
-                measure=row.get("measure") or None,
-                unit=row.get("unit") or None,
+                measure=_optional_text(row.get("measure")),
+                unit=_optional_text(row.get("unit")),
             )
         )
     claims = []
-    for row in run_named(store, "cluster_claims").records():
+    for row in run_named(store, "cluster_claims"):
         said, published = row.get("saidOn"), row.get("published")
         when = said or published
-        outlet = row.get("publisher") or _host(row.get("url")) or row["article"]
+        host = _host(_optional_text(row.get("url")))
         claims.append(
             StoredClaim(
-                claim=row["claim"],
-                article=row["article"],
-                article_id=row["articleId"],
-                outlet=outlet,
-                outlet_label=row.get("publisherLabel") or _host(row.get("url")) or row["articleId"],
+                claim=_text(row["claim"]),
+                article=_text(row["article"]),
+                article_id=_text(row["articleId"]),
+                outlet=_optional_text(row.get("publisher")) or host or _text(row["article"]),
+                outlet_label=_optional_text(row.get("publisherLabel")) or host or _text(row["articleId"]),
                 date=dt.date.fromisoformat(str(when)[:10]) if when else None,
-                speaker=row.get("speaker") or None,
-                speaker_label=row.get("speakerLabel") or "",
-                speaker_kind=row.get("speakerKind") or "",
+                speaker=_optional_text(row.get("speaker")),
+                speaker_label=_optional_text(row.get("speakerLabel")) or "",
+                speaker_kind=_optional_text(row.get("speakerKind")) or "",
                 own_voice=row.get("attributed") in (False, "false"),
-                text=row["text"],
+                text=_text(row["text"]),
                 start=int(row["start"]),
                 end=int(row["end"]),
-                unconfirmed=row["verification"] == "NotIndependentlyConfirmed",
-                hedged=row["certainty"] == "Hedged",
-                figures=tuple(figures.get(row["claim"], ())),
+                unconfirmed=row.get("verification") == "NotIndependentlyConfirmed",
+                hedged=row.get("certainty") == "Hedged",
+                figures=tuple(figures.get(_text(row["claim"]), ())),
             )
         )
     return claims
@@ -263,10 +274,10 @@ class ContentVectors:
             if len(entries) < 2:
                 continue
             index = np.fromiter((i for i, _ in entries), dtype=np.int64, count=len(entries))
-            weight = np.fromiter((w for _, w in entries), dtype=np.float64, count=len(entries))
+            weights = np.fromiter((w for _, w in entries), dtype=np.float64, count=len(entries))
             first, second = np.triu_indices(len(entries), 1)
             keys.append(index[first] * size + index[second])
-            products.append(weight[first] * weight[second])
+            products.append(weights[first] * weights[second])
         if not keys:
             return
         pair_keys, where = np.unique(np.concatenate(keys), return_inverse=True)
