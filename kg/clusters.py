@@ -339,9 +339,9 @@ def linked_pairs(
         if block is not None and vectors.sizes[index] >= settings.min_words:
             blocks[block].append(index)
     pairs = []
-    for block in blocks.values():
+    for members in blocks.values():
         for i, j, similarity in vectors.similar_pairs(
-            block, settings.threshold - settings.figure_bonus, settings.min_shared_words
+            members, settings.threshold - settings.figure_bonus, settings.min_shared_words
         ):
             a, b = claims[i], claims[j]
             if a.article == b.article or not compatible(a, b, settings):
