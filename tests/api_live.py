@@ -52,13 +52,26 @@ class LiveServer:
 
 
 @contextmanager
-def live_server(store: Path, token: str | None = TOKEN, **env: str) -> Iterator[LiveServer]:
+def live_server(
+    store: Path, token: str | None = TOKEN, *, remote: dict[str, object] | None = None, **env: str
+) -> Iterator[LiveServer]:
+    """A server on the embedded store at ``store``, or, given ``remote`` (a Virtuoso's
+    ``store_kwargs``), on that SPARQL server, with its log in ``store``'s folder."""
     listener = listening_socket()
     port = listener.getsockname()[1]
     environment = {**os.environ, "PYTHONPATH": str(ROOT), **env}
     environment.pop("CPKG_ADMIN_TOKEN", None)
     if token:
         environment["CPKG_ADMIN_TOKEN"] = token
+    location = str(store)
+    if remote is not None:
+        location = str(remote["query_url"])
+        environment.update(
+            CPKG_STORE_UPDATE_URL=str(remote["update_url"]),
+            CPKG_STORE_USER=str(remote["user"]),
+            CPKG_STORE_PASSWORD=str(remote["password"]),
+            CPKG_STORE_MAX_ROWS=str(remote["max_rows"]),
+        )
     log = store.parent / f"server-{port}.log"
     code = "import sys; from cpkg.cli import main; sys.exit(main())"
     with open(log, "wb") as out:
@@ -71,7 +84,7 @@ def live_server(store: Path, token: str | None = TOKEN, **env: str) -> Iterator[
                 "--fd",
                 str(listener.fileno()),
                 "--store",
-                str(store),
+                location,
                 "--log-level",
                 "warning",
             ],

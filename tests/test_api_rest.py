@@ -10,6 +10,7 @@ from urllib.parse import quote
 
 import httpx
 import pytest
+import virtuoso
 from api_live import LiveServer, live_server
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -31,10 +32,18 @@ HOSTILE = [
 ]
 
 
-@pytest.fixture(scope="module")
-def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
-    with live_server(tmp_path_factory.mktemp("rest") / "store") as live:
+@pytest.fixture(scope="module", params=["embedded", "virtuoso"])
+def server(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
+    """The same REST tests against `cpkg serve` on the embedded store and on a Virtuoso server."""
+    remote = None
+    if request.param == "virtuoso":
+        database = request.getfixturevalue("virtuoso_server")
+        virtuoso.clear_server(database)
+        remote = database.store_kwargs()
+    with live_server(tmp_path_factory.mktemp("rest") / "store", remote=remote) as live:
         yield live
+    if remote is not None:
+        virtuoso.clear_server(database)
 
 
 @pytest.fixture(scope="module")

@@ -271,13 +271,14 @@ def test_writes_are_off_without_a_token(tmp_path) -> None:  # type: ignore[no-un
             live.sparql,
             content="INSERT DATA { <http://a> <http://b> 1 }",
             headers={"Content-Type": "application/sparql-update", "Authorization": "Bearer anything-at-all"},
+            timeout=60,
         )
         assert response.status_code == 403 and "disabled" in response.text
-        assert "SPARQL11Update" not in httpx.get(live.sparql).text
+        assert "SPARQL11Update" not in httpx.get(live.sparql, timeout=60).text
         assert (
             "access-control-allow-origin"
             not in httpx.get(
-                live.sparql, params={"query": "ASK {}"}, headers={"Origin": "https://evil.example"}
+                live.sparql, params={"query": "ASK {}"}, headers={"Origin": "https://evil.example"}, timeout=60
             ).headers
         )
 

@@ -248,3 +248,11 @@ def clear(store: Any) -> None:
     )
     for row in graphs:
         store.update(f"DROP SILENT GRAPH <{row['g']}>")
+
+
+def clear_server(server: VirtuosoServer) -> None:
+    """Drop every graph of cpkg's from ``server``."""
+    from cpkg.store.remote import RemoteStore
+
+    with RemoteStore(**server.store_kwargs()) as store:  # type: ignore[arg-type]
+        clear(store)

@@ -33,6 +33,7 @@ from cpkg.extract.document import ParsedArticle
 from cpkg.extract.learned import AttributionTagger, PredictedAttribution
 from cpkg.extract.nlp import char_span
 from cpkg.model import Span
+from spacy.tokens import Doc
 from spacy.tokens import Span as SpacySpan
 
 if TYPE_CHECKING:
@@ -127,6 +128,12 @@ def _speaker_phrase(parsed: ParsedArticle, span: SpacySpan | None) -> SpacySpan 
     return phrase
 
 
+def _says_something(doc: Doc, parts: Parts) -> bool:
+    """A content with a word of its own: "could not independently verify *it*" reports nothing."""
+    tokens = (doc.char_span(start, end, alignment_mode="expand") for start, end in parts)
+    return any(t.pos_ not in ("PRON", "DET", "PUNCT", "SPACE", "CCONJ") for span in tokens if span for t in span)
+
+
 def _holds_apposition(source: SpacySpan | None, mention: SpacySpan | None) -> bool:
     """The source phrase is the mention and more after it (", a US research group")."""
     return source is not None and mention is not None and source.start == mention.start and source.end > mention.end
@@ -165,7 +172,7 @@ def _to_attribution(parsed: ParsedArticle, predicted: PredictedAttribution) -> A
         return None
     content_parts = _within_paragraph(text, _trimmed(text, predicted.content), cue_parts[0][0])
     content_parts = _without_trailing(parsed, content_parts, cue_tokens)
-    if not content_parts:
+    if not content_parts or not _says_something(doc, content_parts):
         return None
     mention = appositive = source = None
     if predicted.source is not None:

@@ -41,6 +41,10 @@ def _inside_quote(sentence: Sentence, parsed: ParsedArticle) -> bool:
     return opened > 0 or sentence.span.text.lstrip().startswith(OPENING_QUOTES)
 
 
+def _continues(claim: Claim) -> bool:
+    return claim.resolution is not None and claim.resolution.method == "continuation"
+
+
 def continuation_claim(
     sentence: Sentence,
     parsed: ParsedArticle,
@@ -53,18 +57,23 @@ def continuation_claim(
         return None
     if not _inside_quote(sentence, parsed):
         return None
-    previous = attributed[-1]
-    if previous.speaker is None or previous.content.start >= sentence.span.start_char:
+    # The speaker quoted just before: a paraphrase of another source in between ("A report said
+    # …") is not who a quotation paragraph continues.
+    quoted = [
+        claim
+        for claim in attributed
+        if claim.content.start < sentence.span.start_char
+        and (_continues(claim) or _quoted_directly(claim, parsed.text))
+    ]
+    if not quoted or quoted[-1].speaker is None:
         return None
-    continuing = previous.resolution is not None and previous.resolution.method == "continuation"
-    if not continuing and not _quoted_directly(previous, parsed.text):
-        return None
+    previous = quoted[-1]
     source = parsed.sentence_at(previous.content.start)
     distance = sentence.paragraph - (source.paragraph if source is not None else sentence.paragraph)
     if not 0 <= distance < len(CONFIDENCE_BY_DISTANCE):
         return None
     confidence = CONFIDENCE_BY_DISTANCE[distance]
-    if previous.resolution is not None and previous.resolution.method == "continuation":
+    if previous.resolution is not None and _continues(previous):
         confidence = min(confidence, previous.resolution.confidence)
     tokens = [t for t in sentence.span if not (t.is_quote or t.is_space)]
     content = char_span_of_tokens(parsed.doc, tokens)

@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Learn the attribution cue vocabulary from PolNeAR *train* and write derived counts only.
 
-    python bench/learn_cues.py [--polnear ../shared/polnear/train] [--out kg/resources]
+    python tools/learn_cues.py [--polnear ../shared/polnear/train] [--out kg/resources]
 
 Writes
 * ``cue_lexicon.tsv``: per (lemma, kind) of a cue's head word: ``cue_count`` (annotated cues
@@ -151,7 +151,7 @@ def write(out: Path, golds: list[GoldDocument], counts: tuple[Counter, Counter, 
     )
     provenance = (
         f"# Derived counts from PolNeAR v1.0.0 train ({len(golds)} articles, first annotator per article, "
-        f"{n_cues} annotated cues), made by bench/learn_cues.py with spaCy {model}. No corpus text.\n"
+        f"{n_cues} annotated cues), made by tools/learn_cues.py with spaCy {model}. No corpus text.\n"
     )
     with (out / "cue_lexicon.tsv").open("w", encoding="utf-8") as f:
         f.write(provenance)
