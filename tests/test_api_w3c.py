@@ -17,7 +17,10 @@ from w3c_protocol import (
     run_test,
 )
 
-pytestmark = pytest.mark.skipif(not SUITE.exists(), reason="../shared/w3c-sparql11-protocol is absent")
+pytestmark = [
+    pytest.mark.skipif(not SUITE.exists(), reason="../shared/w3c-sparql11-protocol is absent"),
+    pytest.mark.slow,
+]
 
 TESTS = load_manifest() if SUITE.exists() else []
 

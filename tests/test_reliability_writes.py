@@ -90,6 +90,7 @@ def check_all_or_nothing(path: Path, wanted: dict[str, tuple[int, int]], acknowl
 # ---- (a) crash consistency ---------------------------------------------------------------------
 
 
+@pytest.mark.slow
 def test_sigkill_during_http_ingest_leaves_each_article_whole_or_absent(tmp_path: Path, ingestor: Ingestor) -> None:
     """Three rounds: writers POST articles, the server gets SIGKILL after a few acknowledgements
     at a random moment, and the store is reopened and checked; the next round goes on from it."""
@@ -142,6 +143,7 @@ def test_sigkill_during_http_ingest_leaves_each_article_whole_or_absent(tmp_path
         assert len(present) < len(articles), f"round {round_}: the kill came after every article was stored"
 
 
+@pytest.mark.slow
 def test_sigkill_during_cli_ingest_leaves_each_article_whole_or_absent(tmp_path: Path, ingestor: Ingestor) -> None:
     """`cpkg ingest FOLDER` killed with SIGKILL once its progress bar shows a few articles stored."""
     folder = tmp_path / "articles"
@@ -182,6 +184,7 @@ def test_sigkill_during_cli_ingest_leaves_each_article_whole_or_absent(tmp_path:
 # ---- (b) concurrent writers and readers ----------------------------------------------------------
 
 
+@pytest.mark.slow
 def test_concurrent_writers_and_readers(tmp_path: Path) -> None:
     """3 writers (3 new articles each, and re-posts of others' articles) and 3 readers until the
     writers are done: every acknowledged article is stored exactly once with the claims its POST

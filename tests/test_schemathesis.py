@@ -40,6 +40,7 @@ def api_schema(tmp_path_factory: pytest.TempPathFactory) -> Iterator[object]:
         yield schemathesis.openapi.from_url(live.base + "/openapi.json")
 
 
+@pytest.mark.slow
 def test_no_server_error(api_schema: object) -> None:
     """Every operation of /openapi.json, driven by hypothesis directly (schemathesis's pytest
     plugin, `from_fixture`, does not work with pytest 9: it sets `Function._nodeid`)."""
