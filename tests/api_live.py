@@ -28,11 +28,13 @@ def listening_socket() -> socket.socket:
 
 
 class LiveServer:
-    def __init__(self, process: subprocess.Popen[bytes], base: str, log: Path) -> None:
+    def __init__(self, process: subprocess.Popen[bytes], base: str, log: Path, *, remote: bool = False) -> None:
         self.process = process
         self.base = base
         self.log = log
         self.token = TOKEN
+        self.remote = remote
+        """Serving a SPARQL server's store rather than the embedded one."""
 
     @property
     def sparql(self) -> str:
@@ -109,7 +111,7 @@ def live_server(
             if time.monotonic() > deadline:
                 raise RuntimeError(f"server did not start: {log.read_text()}")
             time.sleep(0.1)
-        yield LiveServer(process, base, log)
+        yield LiveServer(process, base, log, remote=remote is not None)
     finally:
         process.terminate()
         try:

@@ -239,20 +239,23 @@ def running(**options: Any) -> Iterator[VirtuosoServer]:
         server.stop()
 
 
-def clear(store: Any) -> None:
-    """Drop every graph of cpkg's from a remote store (``cpkg.store.remote.RemoteStore``)."""
+def clear(store: Any, *prefixes: str) -> None:
+    """Drop every graph of cpkg's, and those under ``prefixes``, from a remote store
+    (``cpkg.store.remote.RemoteStore``)."""
     from cpkg.namespaces import ID
 
-    graphs = store.select(
-        "SELECT DISTINCT ?g WHERE { GRAPH ?g { ?s ?p ?o } FILTER (STRSTARTS(STR(?g), ?prefix)) }", {"prefix": str(ID)}
-    )
-    for row in graphs:
-        store.update(f"DROP SILENT GRAPH <{row['g']}>")
+    for prefix in (str(ID), *prefixes):
+        graphs = store.select(
+            "SELECT DISTINCT ?g WHERE { GRAPH ?g { ?s ?p ?o } FILTER (STRSTARTS(STR(?g), ?prefix)) }",
+            {"prefix": prefix},
+        )
+        for row in graphs:
+            store.update(f"DROP SILENT GRAPH <{row['g']}>")
 
 
-def clear_server(server: VirtuosoServer) -> None:
-    """Drop every graph of cpkg's from ``server``."""
+def clear_server(server: VirtuosoServer, *prefixes: str) -> None:
+    """Drop every graph of cpkg's, and those under ``prefixes``, from ``server``."""
     from cpkg.store.remote import RemoteStore
 
     with RemoteStore(**server.store_kwargs()) as store:  # type: ignore[arg-type]
-        clear(store)
+        clear(store, *prefixes)
