@@ -1,24 +1,33 @@
 """The same claim across articles: stored claims that state the same thing, grouped into clusters.
 
 Two claims from different articles are linked when
-- their speakers are compatible: the same agent, names that agree (one is the other's surname),
-  or, for statements in an article's own voice, both in an outlet's own voice;
+- their speakers may be the same (:func:`speaker_link`): one named agent (the same agent, or names
+  that agree: one is the other's surname); two outlets' own voices; or a speaker that is unknown on
+  one side at least: unresolved, anonymous ("sources"), a document ("a report"), or a quotation
+  left in an outlet's own voice, which is someone's words. An outlet's own sentence links only to
+  another outlet's, and two different names never link;
 - their figures do not contradict each other: figures with the same measure, or the same unit
   when neither has a measure, must have intervals that meet ("more than 9,000" and "9,061" do,
-  "9,061" and "8,500" do not); a shared compatible figure counts as evidence;
+  "9,061" and "8,500" do not); a shared figure that agrees (also one whose measure was not found,
+  of the same unit) adds ``figure_bonus`` to the similarity;
 - they were said or published within a date window of each other;
 - their contents are similar: the cosine of TF-IDF vectors of content words (lower-cased, numbers
-  without separators, plural and verb endings folded), with the IDF of the stored claims.
+  without separators, plural and verb endings folded), with the IDF of the stored claims, sharing
+  two words at least; the least similarity grows as the speaker evidence weakens (one named
+  speaker ``threshold``, two outlets ``own_voice_threshold``, an unknown speaker
+  ``unknown_threshold`` with ``unknown_min_words`` on each side).
 
-Lexical rather than sentence embeddings: on the hand-labelled PolNeAR dev pairs
-(``bench/data/polnear_dev_claim_pairs.json``) the shipped attribution encoder's mean-pooled states
-were no better at separating same from different claims, and cost a minute on 2,300 claims, more
-than ingesting the articles allows (``bench/bench_clusters.py`` measures both).
+The settings were picked on one half of the hand-labelled PolNeAR dev pairs
+(``bench/data/polnear_dev_claim_pairs.json``) and measured on the other (``bench/bench_clusters.py
+--tune``). Lexical rather than sentence embeddings: on those pairs the shipped attribution
+encoder's mean-pooled states separate same from different claims worse, and embedding every
+claim costs more than the clustering may (``bench/bench_clusters.py --encoder``).
 
 Clusters grow from the most similar pair down, and two clusters merge only if every claim of one
-is compatible (speaker, figures, dates) with every claim of the other, so a chain of loosely
-similar claims cannot join incompatible ones. Clusters live in one named graph
-(``CLUSTERS_GRAPH``), replaced whole by each run of ``cpkg cluster``.
+is compatible (speaker, figures, dates) with every claim of the other and similar to it at least
+``cohesion``, so a chain of loosely similar claims cannot join incompatible ones (an unknown
+speaker never joins two different names). Clusters live in one named graph (``CLUSTERS_GRAPH``),
+replaced whole by each run of ``cpkg cluster``.
 """
 
 from __future__ import annotations
@@ -30,8 +39,9 @@ import re
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
-from functools import cache
+from functools import cache, cached_property
 from importlib.resources import files
+from typing import Literal
 from urllib.parse import urlsplit
 
 import numpy as np
@@ -46,6 +56,11 @@ RDF_TYPE = str(RDF.type)
 
 _WORD = re.compile(r"[^\W_]+(?:[.,'’][^\W_]+)*")
 _NUMBER = re.compile(r"\d[\d,.]*")
+UNKNOWN_KINDS = frozenset({"", "anonymous", "document"})
+"""Speaker kinds that name no one a claim could be matched by: unresolved, "sources", "a report"."""
+_QUOTED = re.compile(r"“[^”]*”?|\"[^\"]*\"?|''.*?(?:''|$)")
+
+Evidence = Literal["named", "unknown", "outlet"]
 
 
 @dataclass(frozen=True)
@@ -80,6 +95,10 @@ class Figure:
             return self.measure == other.measure
         return self.unit is not None and self.unit == other.unit
 
+    def same_unit(self, other: Figure) -> bool:
+        """Both have one unit, and one of them no measure: they may count the same thing."""
+        return self.unit is not None and self.unit == other.unit and not (self.measure and other.measure)
+
     def agrees(self, other: Figure) -> bool:
         low, high = self.interval()
         other_low, other_high = other.interval()
@@ -112,22 +131,41 @@ class StoredClaim:
     hedged: bool
     figures: tuple[Figure, ...] = ()
 
+    @cached_property
+    def evidence(self) -> Evidence:
+        """What the speaker tells about who else may have said it (see :func:`speaker_evidence`)."""
+        if self.own_voice:
+            quoted = sum(len(m) for m in _QUOTED.findall(self.text))
+            return "unknown" if quoted * 2 >= len(self.text.strip()) > 0 else "outlet"
+        if self.speaker is None or self.speaker_kind in UNKNOWN_KINDS:
+            return "unknown"
+        return "named"
+
 
 @dataclass(frozen=True)
 class ClusterSettings:
     threshold: float = 0.2
-    """Least content similarity (cosine) of a linked pair of claims by one speaker."""
-    own_voice_threshold: float = 0.45
+    """Least content similarity (cosine) of a linked pair of claims by one speaker; the thresholds
+    below apply when they are higher."""
+    own_voice_threshold: float = 0.55
     """Least similarity of statements in two outlets' own voices: that two newsrooms write about
     the same thing is weaker evidence than one speaker saying it twice."""
-    figure_bonus: float = 0.15
-    """Added to the similarity of a pair that shares a compatible figure."""
+    unknown_threshold: float = 0.6
+    """Least similarity of a pair where one speaker is unknown (unresolved, anonymous, a document,
+    or a quotation left in an outlet's voice): the content alone must say it is the same claim."""
+    unknown_min_words: int = 3
+    """Least content words of each claim of a pair with an unknown speaker."""
+    figure_bonus: float = 0.3
+    """Added to the similarity of a pair that shares a figure that agrees."""
+    min_similarity: float = 0.1
+    """Least similarity of any linked pair, whatever its figures."""
     window_days: int = 30
-    min_words: int = 3
+    min_words: int = 2
     """Least content words of a clustered claim ("Trump", "taxes" say nothing by themselves)."""
     min_shared_words: int = 2
-    """Least words a linked pair shares (one word in common is a topic, not a claim)."""
-    cohesion: float = 0.1
+    """Least words a linked pair shares (one word in common is a topic, not a claim: with one,
+    "he is making a demand" and "that makes me smart" link)."""
+    cohesion: float = 0.05
     """Least similarity of any two claims of a cluster: growing from its most similar pairs, a
     cluster must not chain through loosely similar claims to unrelated ones."""
     max_document_share: float = 0.05
@@ -247,6 +285,7 @@ class ContentVectors:
         # In a small store every word is frequent: the share applies beyond a few dozen claims.
         limit = max(20, int(settings.max_document_share * total))
         self.sizes = [len(set(ws)) for ws in words]
+        self._pairs: dict[tuple[tuple[int, ...], int], tuple[float, list[tuple[int, int, float]]]] = {}
         self.vectors: list[dict[str, float]] = []
         for ws in words:
             counts = Counter(w for w in ws if frequency[w] <= limit)
@@ -259,6 +298,16 @@ class ContentVectors:
         if len(a) > len(b):
             a, b = b, a
         return sum(x * b.get(w, 0.0) for w, x in a.items())
+
+    def pairs(self, block: Sequence[int], least: float, shared: int) -> list[tuple[int, int, float]]:
+        """:meth:`similar_pairs` as a list, kept for the next call on the same block (tuning settings
+        clusters the same claims many times)."""
+        key = (tuple(block), shared)
+        known = self._pairs.get(key)
+        if known is None or known[0] > least:
+            known = (least, list(self.similar_pairs(block, least, shared)))
+            self._pairs[key] = known
+        return [pair for pair in known[1] if pair[2] >= least]
 
     def similar_pairs(self, block: Sequence[int], least: float, shared: int) -> Iterator[tuple[int, int, float]]:
         """The pairs (i < j) of the block that share ``shared`` words or more and whose cosine is at
@@ -287,22 +336,14 @@ class ContentVectors:
             yield key // size, key % size, total
 
 
-def speaker_block(claim: StoredClaim) -> str | None:
-    """Claims that may share a speaker share a block: the speaker's last name, or the own voice of
-    outlets; a claim without a resolved speaker is in none."""
-    if claim.own_voice:
-        return "own voice"
-    if claim.speaker is None:
-        return None
-    names = claim.speaker_label.casefold().split()
-    return names[-1] if names else claim.speaker
+def speaker_evidence(claim: StoredClaim) -> Evidence:
+    """What a claim's speaker tells about who else may have said it: a named agent ("named"), an
+    outlet's own voice ("outlet"), or nobody one can compare ("unknown": unresolved, anonymous or a
+    document, or a quotation that holds most of a claim in the outlet's voice: someone's words)."""
+    return claim.evidence
 
 
-def speakers_agree(a: StoredClaim, b: StoredClaim) -> bool:
-    if a.own_voice or b.own_voice:
-        return a.own_voice and b.own_voice
-    if a.speaker is None or b.speaker is None:
-        return False
+def _names_agree(a: StoredClaim, b: StoredClaim) -> bool:
     if a.speaker == b.speaker:
         return True
     # Agents not (yet) merged across articles: "Clinton" and "Hillary Clinton".
@@ -310,14 +351,35 @@ def speakers_agree(a: StoredClaim, b: StoredClaim) -> bool:
     return bool(names_a and names_b) and names_a[-1] == names_b[-1] and (len(names_a) == 1 or len(names_b) == 1)
 
 
+def speakers_agree(a: StoredClaim, b: StoredClaim) -> bool:
+    """Both claims are by one named speaker (by name), or both in outlets' own voices."""
+    return speaker_link(a, b) in ("speaker", "outlets")
+
+
+def speaker_link(a: StoredClaim, b: StoredClaim) -> Literal["speaker", "outlets", "unknown"] | None:
+    """How the speakers of two claims may be the same: one named speaker ("speaker"), two outlets'
+    own voices ("outlets"), a speaker that is unknown on one side at least ("unknown"), or not (None:
+    two different names, or an outlet's own voice against anyone else)."""
+    evidence = {a.evidence, b.evidence}
+    if evidence == {"outlet"}:
+        return "outlets"
+    if "outlet" in evidence:
+        return None
+    if evidence == {"named"}:
+        return "speaker" if _names_agree(a, b) else None
+    return "unknown"
+
+
 def figures_agree(a: StoredClaim, b: StoredClaim) -> tuple[bool, bool]:
-    """(no comparable figures contradict each other, some comparable figures agree)."""
+    """(no comparable figures contradict each other, some figures agree). A figure whose measure
+    was not found agrees with one of the same unit, but does not contradict it (it may count
+    something else)."""
     shared = False
     for fa in a.figures:
         comparable = [fb for fb in b.figures if fa.comparable(fb)]
         if comparable and not any(fa.agrees(fb) for fb in comparable):
             return False, False
-        shared = shared or bool(comparable)
+        shared = shared or any(fa.agrees(fb) for fb in b.figures if fa.comparable(fb) or fa.same_unit(fb))
     return True, shared
 
 
@@ -326,38 +388,51 @@ def dates_agree(a: StoredClaim, b: StoredClaim, settings: ClusterSettings) -> bo
 
 
 def compatible(a: StoredClaim, b: StoredClaim, settings: ClusterSettings) -> bool:
-    return speakers_agree(a, b) and figures_agree(a, b)[0] and dates_agree(a, b, settings)
+    return speaker_link(a, b) is not None and figures_agree(a, b)[0] and dates_agree(a, b, settings)
+
+
+def least_similarity(link: str, settings: ClusterSettings) -> float:
+    """The content similarity a pair needs, by how its speakers may be the same."""
+    match link:
+        case "speaker":
+            return settings.threshold
+        case "outlets":
+            return max(settings.threshold, settings.own_voice_threshold)
+        case _:
+            return max(settings.threshold, settings.unknown_threshold)
 
 
 def linked_pairs(
     claims: Sequence[StoredClaim], settings: ClusterSettings, vectors: ContentVectors
 ) -> list[tuple[int, int, float]]:
     """Pairs of claims from different articles that state the same thing, with their score."""
-    blocks: dict[str, list[int]] = defaultdict(list)
-    for index, claim in enumerate(claims):
-        block = speaker_block(claim)
-        if block is not None and vectors.sizes[index] >= settings.min_words:
-            blocks[block].append(index)
+    eligible = [i for i in range(len(claims)) if vectors.sizes[i] >= settings.min_words]
+    lowest = min(settings.threshold, settings.own_voice_threshold, settings.unknown_threshold) - settings.figure_bonus
     pairs = []
-    for members in blocks.values():
-        for i, j, similarity in vectors.similar_pairs(
-            members, settings.threshold - settings.figure_bonus, settings.min_shared_words
-        ):
-            a, b = claims[i], claims[j]
-            if a.article == b.article or not compatible(a, b, settings):
-                continue
-            score = similarity + (settings.figure_bonus if figures_agree(a, b)[1] else 0.0)
-            if score >= (settings.own_voice_threshold if a.own_voice else settings.threshold):
-                pairs.append((i, j, score))
+    for i, j, similarity in vectors.pairs(eligible, max(lowest, settings.min_similarity), settings.min_shared_words):
+        a, b = claims[i], claims[j]
+        if a.article == b.article:
+            continue
+        link = speaker_link(a, b)
+        if link is None or not (figures_agree(a, b)[0] and dates_agree(a, b, settings)):
+            continue
+        if link == "unknown" and min(vectors.sizes[i], vectors.sizes[j]) < settings.unknown_min_words:
+            continue
+        score = similarity + (settings.figure_bonus if figures_agree(a, b)[1] else 0.0)
+        if score >= least_similarity(link, settings):
+            pairs.append((i, j, score))
     return sorted(pairs, key=lambda p: (-p[2], p[0], p[1]))
 
 
-def cluster_claims(claims: Sequence[StoredClaim], settings: ClusterSettings | None = None) -> list[Cluster]:
+def cluster_claims(
+    claims: Sequence[StoredClaim], settings: ClusterSettings | None = None, *, vectors: ContentVectors | None = None
+) -> list[Cluster]:
+    """The clusters of two claims or more; ``vectors`` are the claims' content vectors, when known."""
     settings = settings or ClusterSettings()
     group_of = list(range(len(claims)))
     groups: dict[int, list[int]] = {i: [i] for i in range(len(claims))}
     links: dict[int, list[tuple[int, int, float]]] = defaultdict(list)
-    vectors = ContentVectors([c.text for c in claims], settings)
+    vectors = vectors or ContentVectors([c.text for c in claims], settings)
     for i, j, score in linked_pairs(claims, settings, vectors):
         gi, gj = group_of[i], group_of[j]
         if gi != gj:

@@ -17,7 +17,10 @@ from cpkg.clusters import (
     StoredClaim,
     cluster_claims,
     content_words,
+    figures_agree,
     recompute_clusters,
+    speaker_evidence,
+    speaker_link,
 )
 from cpkg.namespaces import CPKG
 from cpkg.ontology import ONTOLOGY_DIR
@@ -40,6 +43,7 @@ def claim(
     figures: tuple[Figure, ...] = (),
     unconfirmed: bool = False,
     own_voice: bool = False,
+    kind: str = "organization",
 ) -> StoredClaim:
     return StoredClaim(
         claim=f"https://w3id.org/cpkg/id/article/{name}/claim/c1",
@@ -50,7 +54,7 @@ def claim(
         date=dt.date(2024, 3, 1) + dt.timedelta(days=day - 1),
         speaker=None if own_voice else speaker,
         speaker_label="" if own_voice else label,
-        speaker_kind="" if own_voice else "organization",
+        speaker_kind="" if own_voice or speaker is None else kind,
         own_voice=own_voice,
         text=text,
         start=0,
@@ -137,6 +141,59 @@ def test_a_cluster_never_chains_to_an_unrelated_claim() -> None:
     c = claim("c", "the works having cost millions were paid by the regional government and the city", day=7)
     (cluster,) = cluster_claims([a, b, c], ClusterSettings(threshold=0.15, cohesion=0.15))
     assert {m.article_id for m in cluster.members} == {"a", "b"}
+
+
+def test_an_unknown_speaker_clusters_only_on_very_similar_content() -> None:
+    """Unresolved, anonymous or document speakers may be anyone: the content must carry the link."""
+    named = claim("a", STRIKES.format("9,061"), figures=killed(9061))
+    unresolved = claim("b", STRIKES.format("9,061"), speaker=None, day=6, figures=killed(9061))
+    report = claim("c", STRIKES.format("9,061"), speaker=f"{MINISTRY}-report", label="report", kind="document")
+    assert [speaker_evidence(c) for c in (named, unresolved, report)] == ["named", "unknown", "unknown"]
+    (cluster,) = cluster_claims([named, unresolved, report])
+    assert {m.article_id for m in cluster.members} == {"a", "b", "c"}
+    # Loosely similar content is enough for one speaker, not for an unknown one.
+    loose = "the strikes on the northern district killed many people, the ministry reported after the week"
+    assert speaker_link(named, claim("d", loose)) == "speaker"
+    assert len(cluster_claims([named, claim("d", loose)])) == 1
+    assert cluster_claims([named, claim("d", loose, speaker=None)]) == []
+    # Nor does an unknown speaker join two claims by different named speakers.
+    army = claim("e", STRIKES.format("9,061"), speaker="https://w3id.org/cpkg/id/agent/army", label="Army", day=7)
+    (only,) = cluster_claims([named, unresolved, army])
+    assert {m.article_id for m in only.members} in ({"a", "b"}, {"b", "e"})
+
+
+def test_a_quotation_left_in_an_outlets_voice_is_someones_words() -> None:
+    words = "We have got to do everything possible to improve policing and to go right at implicit bias"
+    quoted = claim("a", f"“{words},” she continued", own_voice=True)
+    said = claim("b", f"“{words}”", speaker="https://w3id.org/cpkg/id/agent/person/hillary-clinton", label="Clinton")
+    assert speaker_evidence(quoted) == "unknown" and speaker_evidence(said) == "named"
+    assert len(cluster_claims([quoted, said])) == 1
+    # The outlet's own sentence that quotes a few words stays the outlet's.
+    scare = claim("c", f"The candidate said police must “{words[:20]}” in a speech on Tuesday", own_voice=True)
+    assert speaker_evidence(scare) == "outlet" and speaker_link(scare, said) is None
+
+
+def test_a_figure_without_its_measure_supports_but_never_contradicts() -> None:
+    money = Figure(916e6, "Exact", measure="Money", unit="USD")
+    unmeasured = Figure(916e6, "Approximately", unit="USD")
+    assert not money.comparable(unmeasured) and money.same_unit(unmeasured)
+    loss = "the businessman and his companies lost {} in a single year on the casinos"
+    a = claim("a", loss.format("$916 million"), figures=(money,))
+    b = claim("b", loss.format("nearly $916 million"), figures=(unmeasured,))
+    c = claim("c", loss.format("$4 million"), figures=(Figure(4e6, "Exact", unit="USD"),))
+    assert figures_agree(a, b) == (True, True)
+    assert figures_agree(a, c) == (True, False)  # maybe another sum: no evidence either way
+    assert figures_agree(b, c) == (False, False)  # both unmeasured dollars: they contradict
+
+
+def test_a_short_quotation_clusters_with_itself_elsewhere() -> None:
+    trump = "https://w3id.org/cpkg/id/agent/person/donald-trump"
+    a = claim("a", "“That makes me smart.”", speaker=trump, label="Donald Trump", kind="person")
+    b = claim("b", "''makes me smart,''", speaker=trump, label="Trump", kind="person", day=6)
+    assert content_words(a.text) == ["mak", "smart"]  # two words, both shared
+    (cluster,) = cluster_claims([a, b])
+    assert len(cluster.members) == 2
+    assert cluster_claims([a, claim("c", "“That makes me smart.”", speaker=None)]) == []  # too few words
 
 
 # ---------------------------------------------------------------- through the store
