@@ -35,6 +35,7 @@ from cpkg.clusters import (
     StoredClaim,
     cluster_claims,
     compatible,
+    linked_pairs,
     read_stored_claims,
     recompute_clusters,
     speaker_link,
@@ -170,6 +171,11 @@ def losses(claims: Sequence[StoredClaim], same: Callable[[int, int], bool], pair
     return counts
 
 
+def spans(claims: Sequence[StoredClaim], i: int, j: int) -> tuple[Ref, ...]:
+    """The content spans of two claims, in order (claims of the same spans are one for the audit)."""
+    return tuple(sorted((claims[k].article_id, claims[k].start, claims[k].end) for k in (i, j)))
+
+
 def tune(claims: Sequence[StoredClaim], pairs: Sequence[Pair]) -> ClusterSettings:
     """The settings of ``GRID`` with the best recall at precision >= 0.90 on ``pairs``; among equals
     the most precise, then the strictest (higher thresholds, fewer bonus points)."""
@@ -252,9 +258,12 @@ def main(argv: list[str] | None = None) -> int:
             print(f"  {part}: {scores(same, subset)}")
         print(f"  same pairs by where they are lost: {losses(claims, same, pairs)}")
         linked = [p for p in audit if p[0] is not None and p[1] is not None and same(p[0], p[1])]
+        audited = {spans(claims, i, j) for i, j, _ in audit if i is not None and j is not None}
+        vectors = ContentVectors([c.text for c in claims], tried)
+        unaudited = [(i, j) for i, j, _ in linked_pairs(claims, tried, vectors) if spans(claims, i, j) not in audited]
         print(
             f"  links audited by hand ({len(audit)} pairs, {AUDIT.name}): {len(linked)} of them linked, "
-            f"precision {scores(same, linked)['P']}"
+            f"precision {scores(same, linked)['P']}; {len(unaudited)} links proposed that are not audited"
         )
 
     if args.encoder:
