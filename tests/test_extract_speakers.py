@@ -89,6 +89,22 @@ def test_anonymous_sources_keep_their_description_and_stay_in_their_article(extr
     assert first.speaker.key != second.speaker.key
 
 
+def test_an_organisation_described_by_a_name_is_one_organisation_across_articles(extractor):
+    texts = {
+        "one": "The Obama administration said on Monday the program would continue.",
+        "two": "In a statement, the Obama administration said the program would continue.",
+    }
+    first, second = (said(extract(extractor, text, article_id=name), "the program") for name, text in texts.items())
+    assert first.speaker is not None and second.speaker is not None
+    assert first.speaker.kind == "organization" and first.speaker.label == "Obama administration"
+    assert first.speaker.key == second.speaker.key
+    # Without a name, "the administration" stays a description of its article.
+    (third,) = (
+        said(extract(extractor, "The administration said the program would continue.", "three"), "the program"),
+    )
+    assert third.speaker is not None and third.speaker.key != first.speaker.key
+
+
 def test_a_document_is_a_document_with_its_author(extractor):
     text = "A report by the Audit Office said the costs had doubled."
     claim = said(extract(extractor, text), "the costs")

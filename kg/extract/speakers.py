@@ -1097,6 +1097,16 @@ class SpeakerResolver:
             kind = "group"
         elif lemma in ORG_NOUNS:
             kind = "organization"
+            # "the Obama administration", "the Trump campaign": a name makes the description one
+            # real-world organisation, the same in every article.
+            if any(t.pos_ == "PROPN" and t.i != head.i and t.dep_ in ("compound", "poss", "nmod") for t in tokens):
+                named = _org_label(tokens)
+                entity = self._register(
+                    _Entity("organization", named, f"organization/{slug(named)}", first_token=head.i)
+                )
+                entity.words |= _words(named)
+                entity.names.add(named)
+                return ResolvedSpeaker(entity.agent, None, None, Resolution("description", 0.85))
         entity = self._scoped(kind, label, head.i, lemma)
         entity.gender = entity.gender or ROLE_GENDER.get(lemma)
         return ResolvedSpeaker(entity.agent, None, None, Resolution("description", 0.9))
