@@ -212,10 +212,8 @@ def export_reply(store: Any, job: ExportJob) -> QueryReply:
 
     try:
         graph = export.build_graph(store, view=job.view, article=job.article, speaker=job.speaker)
-    except NotFound as error:
-        return QueryReply(404, "application/json", _error_json(str(error)))
-    except InputError as error:
-        return QueryReply(422, "application/json", _error_json(str(error)))
+    except (NotFound, InputError) as error:
+        return QueryReply(status_of(error), "application/json", _error_json(str(error)))
     return QueryReply(200, export.MEDIA_TYPES[job.fmt], chunks=export.write_chunks(graph, job.fmt))
 
 
