@@ -61,6 +61,16 @@ def test_money_and_percentages_get_unit_codes_in_the_graph(extractor):
     assert validate(graph).conforms
 
 
+def test_a_change_in_percentage_points_is_stored(extractor):
+    """Percentage points have no unit code; the article validates with the unit as text."""
+    text = "The poll showed Clinton's lead grew by 5 percentage points, the pollster said on Monday."
+    extraction = extractor.extract(article_from_text(text, published="2024-03-07"))
+    graph = dataset_graph(extraction_to_dataset(extraction))
+    assert "percentage point" in {str(unit) for unit in graph.objects(None, SDO.unitText)}
+    assert validate(graph).conforms
+    assert validate(graph, engine="pyshacl").conforms
+
+
 @pytest.mark.parametrize(
     ("text", "place", "date", "agency"),
     [
