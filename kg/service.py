@@ -213,7 +213,10 @@ def trace(store: Store, document: str, claim_id: str) -> dict[str, Any]:
         raise NotFound(f"no claim {document}/{claim_id!r}")
     iri = _claim_iri(document, claim_id)
     reviews = store.select(get_named_query("claim_reviews"), {"claim": iri})
-    return {"claim": f"{document}/{claim_id}", "iri": str(iri), "chain": rows, "reviews": reviews}
+    # A statement every article repeats (an organisation's parent) is a triple in each article's
+    # graph, so the union default graph gives the same row once per article: kept once.
+    chain = list({tuple(row.items()): row for row in rows}.values())
+    return {"claim": f"{document}/{claim_id}", "iri": str(iri), "chain": chain, "reviews": reviews}
 
 
 # ---------------------------------------------------------------------------------------- documents
@@ -404,6 +407,34 @@ def _agent_ref_iri(agent_ref: str) -> IRI:
     return iri
 
 
+def claim_summaries(store: Store, claim_iris: Iterable[IRI]) -> dict[str, dict[str, Any]]:
+    """A short account of each given claim that is stored, by IRI (named query ``claim_summaries``):
+    ``ref``, ``iri``, ``document``, ``text``, ``attributed``, ``speaker`` ``{iri, label}``,
+    ``said_on``, ``verification``, ``hedged``. Lists across articles show these; it reads none of
+    the spans the JSON contract rebuilds, so its cost does not grow with the store."""
+    wanted = sorted(set(claim_iris))
+    if not wanted:
+        return {}
+    found: dict[str, dict[str, Any]] = {}
+    for row in store.select(get_named_query("claim_summaries"), {"claim": wanted}):
+        speaker = {"iri": row["speaker"], "label": row.get("speakerLabel")} if row.get("speaker") else None
+        found.setdefault(
+            str(row["claim"]),
+            {
+                "ref": f"{row['articleId']}/{row['claimId']}",
+                "iri": row["claim"],
+                "document": row["articleId"],
+                "text": row["text"],
+                "attributed": bool(row["attributed"]),
+                "speaker": speaker,
+                "said_on": str(row["saidOn"]) if row.get("saidOn") else None,
+                "verification": _verification(row["verification"]),
+                "hedged": bool(row["hedged"]),
+            },
+        )
+    return found
+
+
 def claim_cluster(store: Store, document: str, claim_id: str) -> dict[str, Any]:
     """The cluster of a claim (named query ``cluster_members``): every report of the same claim,
     the first report first, with its article, outlet, date, speaker, verification marker and
@@ -414,7 +445,7 @@ def claim_cluster(store: Store, document: str, claim_id: str) -> dict[str, Any]:
     ref = f"{document}/{claim_id}"
     rows = store.select(get_named_query("cluster_members"), {"claim": iri})
     if not rows:
-        if not claims_json(store, [iri]):
+        if not claim_summaries(store, [iri]):
             raise NotFound(f"no claim {ref!r}")
         return {
             "claim": ref,
@@ -485,12 +516,12 @@ def claim_cluster(store: Store, document: str, claim_id: str) -> dict[str, Any]:
 def clusters(store: Store, min_outlets: int, limit: int, offset: int) -> dict[str, Any]:
     """A page of the claims repeated by at least ``min_outlets`` outlets (named query
     ``repeated_claims``), the widest first: each cluster with its outlet and report counts, the
-    date of its first report, its flags, and the first report in the JSON contract."""
+    date of its first report, its flags, and the first report (``claim_summaries``)."""
     if min_outlets < 1:
         raise ParameterError(f"min_outlets must be at least 1, got {min_outlets}")
     rows = run_named(store, "repeated_claims", {"outlets": str(min_outlets)}, limit=limit + 1, offset=offset)
     page = rows[:limit]
-    firsts = {c["iri"]: c for c in claims_json(store, [IRI(row["first"]) for row in page])}
+    firsts = claim_summaries(store, [IRI(row["first"]) for row in page])
     return {
         "clusters": [
             {
@@ -552,7 +583,7 @@ def claim_review(store: Store, document: str, claim_id: str) -> dict[str, Any]:
     for skeleton in claimreview_skeletons(store, article=document):
         if skeleton["identifier"] == iri:
             return skeleton
-    if not claims_json(store, [iri]):
+    if not claim_summaries(store, [iri]):
         raise NotFound(f"no claim {document}/{claim_id!r}")
     raise NotFound(
         f"claim {document}/{claim_id} has no speaker (the article's own voice, or a source not resolved): "
@@ -614,7 +645,8 @@ def speaker_timeline(store: Store, agent_ref: str) -> dict[str, Any]:
 
 def search(store: Store, q: str, limit: int) -> dict[str, Any]:
     """Speakers whose name contains ``q`` (named query ``agent_search``, in the search form of
-    names: case, accents and titles ignored) and claims whose text contains it (``claims``)."""
+    names: case, accents and titles ignored) and claims whose text contains it (named query
+    ``claims``, each claim as ``claim_summaries`` gives it)."""
     text = q.strip()
     if not text:
         raise ParameterError("q must not be empty")
@@ -622,14 +654,18 @@ def search(store: Store, q: str, limit: int) -> dict[str, Any]:
     for row in speakers:
         if isinstance(row.get("agent"), str) and str(row["agent"]).startswith(AGENT_PREFIX):
             row["id"] = str(row["agent"]).removeprefix(AGENT_PREFIX)
-    found = claims(store, ClaimFilters(q=text), limit, 0)
-    return {"q": text, "speakers": speakers, "claims": found["claims"], "more_claims": found["next_offset"] is not None}
+    query = get_named_query("claims")
+    rows = store.select(query, query.bindings(ClaimFilters(q=text).params()), limit=limit + 1)
+    iris = [IRI(row["claim"]) for row in rows[:limit]]
+    summaries = claim_summaries(store, iris)
+    found = [summaries[str(iri)] for iri in iris if str(iri) in summaries]
+    return {"q": text, "speakers": speakers, "claims": found, "more_claims": len(rows) > limit}
 
 
 def disagreements(store: Store, article: str | None, measure: str | None, limit: int, offset: int) -> dict[str, Any]:
     """Figures about the same thing that cannot both be true (named query ``disagreeing_figures``),
     grouped by measure (people killed, money, …): each pair with both figures, their qualifiers,
-    sources and claims (the claims in the JSON contract). ``article`` and ``measure`` narrow it;
+    sources and claim texts (``claim_summaries``). ``article`` and ``measure`` narrow it;
     paging counts pairs."""
     rows = [
         row
@@ -637,7 +673,7 @@ def disagreements(store: Store, article: str | None, measure: str | None, limit:
         if (not article or row["articleId"] == article) and (not measure or row["measure"] == measure)
     ]
     page = rows[offset : offset + limit]
-    texts = {c["iri"]: c for c in claims_json(store, sorted({IRI(r[k]) for r in page for k in ("claim1", "claim2")}))}
+    texts = claim_summaries(store, [IRI(r[k]) for r in page for k in ("claim1", "claim2")])
 
     def side(row: Row, n: str) -> dict[str, Any]:
         claim_json = texts.get(str(row[f"claim{n}"]))

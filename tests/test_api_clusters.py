@@ -243,3 +243,19 @@ def test_the_routes_are_documented(server: LiveServer) -> None:
     ):
         assert path in spec["paths"], path
     assert "application/ld+json" in spec["paths"]["/claims/{ref}/claimreview"]["get"]["responses"]["200"]["content"]
+
+
+def test_the_trace_gives_a_statement_two_articles_repeat_once() -> None:
+    """Two articles state the same organisation's parent: a triple in each article's graph, so the
+    union default graph holds it twice; the trace still has one row per distinct value."""
+    from cpkg import service
+    from cpkg.graph import extraction_to_dataset
+    from fixtures_graph import disagreeing_extraction, seed_extraction
+
+    with open_store(memory=True) as store:
+        for extraction in (seed_extraction(), disagreeing_extraction()):  # the seed under two ids
+            store.replace_article(
+                extraction.article.id, extraction_to_dataset(extraction), extraction.article.content_hash
+            )
+        chain = service.trace(store, SEED_ID, "c02")["chain"]
+    assert len(chain) == 1 and chain[0]["parentLabel"] == "Hamas-run government"
