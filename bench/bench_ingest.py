@@ -1,24 +1,29 @@
-"""Ingest throughput and how the per-article cost changes as the store grows.
+"""Ingest cost per article, stage by stage, and `cpkg ingest --workers N` against one process.
 
-    python bench/bench_ingest.py [--articles 40] [--sizes 0 250000 1000000] [--sample 20]
+    python bench/bench_ingest.py [--articles 20] [--workers 1 2] [--json OUT]
 
-1. **Throughput**: ``--articles`` real articles (seed + PolNeAR dev) through extract + RDF +
-   SHACL + store into a fresh on-disk Oxigraph store, articles/s, with each stage's share.
-2. **Per-article cost vs store size**: the store is bulk-filled with synthetic articles of the real
-   shape (``bench/synthetic.py``) to each size in ``--sizes``; at each size ``--sample`` real
-   extractions are stored through ``Ingestor.store_extraction`` (hash check + RDF + SHACL +
-   replace), and the median per-article time is reported with its ratio to the empty store.
-   Extraction itself does not touch the store, so its cost is constant (shown once).
-3. **Memory and disk**: RSS of the process and bytes on disk per million triples at the largest size.
+The articles are the first ``--articles`` PolNeAR dev articles (``../shared/polnear/dev/text``).
+
+1. **Stages, in this process, CPU time** (``time.process_time``: every thread of the process, so a
+   busy machine does not inflate it): spaCy parse (the segmenter), reading the parse (rules, and the
+   learned attribution model in the default ``hybrid`` pipeline), RDF mapping, SHACL validation and
+   the store write, per article; articles per CPU-second end to end. The same articles are then read
+   with ``--pipeline attributions=rules``: the difference between the two readings is the model's
+   cost, stated as its share of the default pipeline's ingest, and the rules-only ingest rate.
+2. **``cpkg ingest --workers N``** as a user runs it (a fresh process each, into a fresh store, the
+   same files): wall time, CPU time of the whole process tree, articles/s and the speed-up over one
+   worker. On a machine shared with other work, wall-time speed-ups are lower than on an idle one.
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import platform
 import resource
 import statistics
+import subprocess
 import sys
 import tempfile
 import time
@@ -30,104 +35,152 @@ import synthetic
 from cpkg.articles import load_article
 from cpkg.extract import build_extractor
 from cpkg.graph import extraction_to_dataset
-from cpkg.pipeline import Ingestor
+from cpkg.pipeline import check_figures
+from cpkg.store.layout import article_quads
 from cpkg.store.oxigraph import OxigraphStore
 from cpkg.validate import validate
 
 
-def rss_mb() -> float:
-    with open("/proc/self/status") as status:
-        for line in status:
-            if line.startswith("VmRSS:"):
-                return int(line.split()[1]) / 1024
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+def dev_paths(limit: int) -> list[Path]:
+    paths = sorted(synthetic.POLNEAR_DEV.glob("*.txt"))[:limit]
+    if not paths:
+        raise SystemExit(f"no PolNeAR dev articles in {synthetic.POLNEAR_DEV}")
+    return paths
 
 
-def disk_bytes(path: Path) -> int:
-    return sum(p.stat().st_size for p in path.rglob("*") if p.is_file())
+def stages(paths: list[Path]) -> dict[str, object]:
+    """CPU seconds of each stage over the articles, default pipeline, plus the rules-only reading."""
+    articles = [load_article(p) for p in paths]
+    words = sum(len(a.text.split()) for a in articles)
+    extractor = build_extractor()
+    rules = build_extractor(["attributions=rules"])
+    extractor.extract(articles[0])  # load the models before timing
+    rules.extract(articles[0])
+    cpu = dict.fromkeys(("parse", "read", "read_rules", "rdf", "shacl", "store"), 0.0)
+    valid = triples = 0
+    with tempfile.TemporaryDirectory() as tmp:
+        store = OxigraphStore(Path(tmp) / "store")
+        for article in articles:
+            t0 = time.process_time()
+            parsed = extractor.segmenter.parse(article)
+            t1 = time.process_time()
+            extraction = extractor.read(parsed)
+            t2 = time.process_time()
+            rules.read(parsed)  # same parse: rules and model share the segmenter's pipeline
+            t3 = time.process_time()
+            check_figures(extraction)
+            dataset = extraction_to_dataset(extraction)
+            t4 = time.process_time()
+            result = validate(dataset)
+            t5 = time.process_time()
+            if result.conforms:
+                quads = article_quads(article.id, dataset)
+                store.load_articles(quads, [(article.id, article.content_hash, None)])
+                valid += 1
+                triples += len(quads)
+            t6 = time.process_time()
+            for name, seconds in zip(cpu, (t1 - t0, t2 - t1, t3 - t2, t4 - t3, t5 - t4, t6 - t5), strict=True):
+                cpu[name] += seconds
+        store.close()
+    n = len(articles)
+    default = cpu["parse"] + cpu["read"] + cpu["rdf"] + cpu["shacl"] + cpu["store"]
+    rules_total = default - cpu["read"] + cpu["read_rules"]
+    model = max(cpu["read"] - cpu["read_rules"], 0.0)
+    out: dict[str, object] = {
+        "articles": n,
+        "words": words,
+        "valid": valid,
+        "triples": triples,
+        "ms_per_article": {k: v / n * 1000 for k, v in cpu.items()},
+        "articles_per_cpu_s": n / default,
+        "articles_per_cpu_s_rules": n / rules_total,
+        "model_share": model / default,
+        "shacl_vs_parse": cpu["shacl"] / cpu["parse"],
+    }
+    print(
+        f"1. stages, CPU time, {n} PolNeAR dev articles ({words} words, {words // n} per article), "
+        f"{valid} conform to the shapes and were stored ({triples} triples)"
+    )
+    labels = {
+        "parse": "spaCy parse",
+        "read": "reading (rules + learned model)",
+        "rdf": "RDF mapping",
+        "shacl": "SHACL validation",
+        "store": "store write",
+    }
+    for name, label in labels.items():
+        print(f"   {label:34s} {cpu[name] / n * 1000:8.1f} ms/article  {cpu[name] / default:6.1%}")
+    print(f"   {'total (default pipeline, hybrid)':34s} {default / n * 1000:8.1f} ms/article")
+    print(
+        f"   learned model: {model / n * 1000:.1f} ms/article, {model / default:.1%} of ingest "
+        f"(reading with attributions=rules: {cpu['read_rules'] / n * 1000:.1f} ms/article)"
+    )
+    print(
+        f"   {n / default:.2f} articles per CPU-second (default); {n / rules_total:.2f} with "
+        f"attributions=rules; SHACL {cpu['shacl'] / cpu['parse']:.2f}x the parse"
+    )
+    return out
+
+
+def cli_ingest(paths: list[Path], workers: int) -> dict[str, float]:
+    """``cpkg ingest --workers N`` on the files into a fresh store: wall and CPU seconds."""
+    with tempfile.TemporaryDirectory() as tmp:
+        files = Path(tmp) / "in"
+        files.mkdir()
+        for path in paths:
+            (files / path.name).symlink_to(path.resolve())
+        before = resource.getrusage(resource.RUSAGE_CHILDREN)
+        start = time.perf_counter()
+        subprocess.run(
+            [
+                sys.executable,
+                "-m",
+                "cpkg.cli",
+                "ingest",
+                "--quiet",
+                "--workers",
+                str(workers),
+                "--store",
+                str(Path(tmp) / "store"),
+                str(files),
+            ],
+            check=False,
+            stdout=subprocess.DEVNULL,
+        )
+        wall = time.perf_counter() - start
+        after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+    return {"workers": workers, "wall_s": wall, "cpu_s": cpu, "articles_per_s": len(paths) / wall}
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--articles", type=int, default=40)
-    parser.add_argument("--sizes", type=int, nargs="+", default=[0, 250_000, 1_000_000])
-    parser.add_argument("--sample", type=int, default=20)
+    parser.add_argument("--articles", type=int, default=20)
+    parser.add_argument("--workers", type=int, nargs="*", default=[1, 2])
+    parser.add_argument("--json", type=Path)
     args = parser.parse_args()
     print(
-        f"machine: {platform.processor() or platform.machine()}, {os.cpu_count()} cores, "
-        f"Python {platform.python_version()}"
+        f"machine: {platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}, "
+        f"load average {os.getloadavg()[0]:.1f}"
     )
-
-    paths = synthetic.corpus_paths()[: args.articles]
-    articles = [load_article(p) for p in paths]
-    words = sum(len(a.text.split()) for a in articles)
-    extractor = build_extractor()
-    extractor.extract(articles[0])  # warm up the model
-    with tempfile.TemporaryDirectory() as tmp:
-        store = OxigraphStore(Path(tmp) / "store")
-        ingestor = Ingestor(store, extractor=extractor)
-        t0 = time.perf_counter()
-        extractions = list(extractor.extract_many(articles))
-        t1 = time.perf_counter()
-        datasets = [extraction_to_dataset(e) for e in extractions]
-        t2 = time.perf_counter()
-        valid = [validate(d).conforms for d in datasets]
-        t3 = time.perf_counter()
-        for extraction, dataset, ok in zip(extractions, datasets, valid, strict=True):
-            if ok:
-                store.replace_article(extraction.article.id, dataset, extraction.article.content_hash)
-        t4 = time.perf_counter()
-        total = t4 - t0
-        print(
-            f"\n1. throughput: {len(articles)} articles ({words} words), {sum(valid)} valid, "
-            f"{store.triple_count()} triples"
-        )
-        print(f"   {len(articles) / total:.2f} articles/s, {words / total:.0f} words/s end to end")
-        for name, seconds in (("extract", t1 - t0), ("RDF", t2 - t1), ("SHACL", t3 - t2), ("store", t4 - t3)):
-            print(f"   {name:8s} {seconds / len(articles) * 1000:8.1f} ms/article  {seconds / total:6.1%}")
-        store.close()
-    extract_ms = (t1 - t0) / len(articles) * 1000
-
-    sample = [e for e, ok in zip(extractions, valid, strict=True) if ok][: args.sample]
-    print(
-        f"\n2. per-article cost (hash check + RDF + SHACL + replace) as the store grows; "
-        f"extraction adds a constant {extract_ms:.0f} ms"
-    )
-    print(f"   {'triples':>10s} {'median ms':>10s} {'p95 ms':>8s} {'vs empty':>9s} {'with extract':>13s}")
-    baseline = None
-    with tempfile.TemporaryDirectory() as tmp:
-        path = Path(tmp) / "store"
-        store = OxigraphStore(path)
-        ingestor = Ingestor(store, extractor=extractor)
-        next_index = 0
-        for size in sorted(args.sizes):
-            fill_t = time.perf_counter()
-            next_index = synthetic.fill(store.oxigraph, size, start=next_index)
-            fill_s = time.perf_counter() - fill_t
-            times = []
-            for extraction in sample:
-                start = time.perf_counter()
-                ingestor.is_unchanged(extraction.article)
-                ingestor.store_extraction(extraction)
-                times.append((time.perf_counter() - start) * 1000)
-            median = statistics.median(times)
-            p95 = sorted(times)[max(0, int(len(times) * 0.95) - 1)]
-            baseline = baseline or median
-            ratio_all = (median + extract_ms) / (baseline + extract_ms)
+    paths = dev_paths(args.articles)
+    results: dict[str, object] = {"stages": stages(paths)}
+    runs = []
+    if args.workers:
+        print(f"\n2. cpkg ingest --workers N, {len(paths)} articles, a fresh process and store each")
+        for workers in args.workers:
+            run = cli_ingest(paths, workers)
+            runs.append(run)
+            base = runs[0]["wall_s"]
             print(
-                f"   {store.triple_count():>10d} {median:>10.1f} {p95:>8.1f} {median / baseline:>8.2f}x "
-                f"{ratio_all:>12.2f}x   (filled in {fill_s:.0f} s)"
+                f"   --workers {workers}: {run['wall_s']:6.1f} s wall, {run['cpu_s']:6.1f} CPU-s, "
+                f"{run['articles_per_s']:.2f} articles/s, {base / run['wall_s']:.2f}x one worker",
+                flush=True,
             )
-        store.oxigraph.flush()
-        store.oxigraph.optimize()
-        count = store.triple_count()
-        millions = count / 1e6
-        print(
-            f"\n3. memory and disk at {count} triples: RSS {rss_mb():.0f} MB "
-            f"({rss_mb() / millions:.0f} MB per million, includes spaCy and Python), "
-            f"disk {disk_bytes(path) / 1e6:.0f} MB ({disk_bytes(path) / 1e6 / millions:.0f} MB per million triples)"
-        )
-        store.close()
+    results["cli"] = runs
+    results["load_average"] = statistics.mean(os.getloadavg())
+    if args.json:
+        args.json.write_text(json.dumps(results, indent=1), encoding="utf-8")
 
 
 if __name__ == "__main__":

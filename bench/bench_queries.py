@@ -1,18 +1,30 @@
-"""Named queries on a large store: embedded Oxigraph vs an rdflib in-memory Dataset, same data.
+"""Named queries on a large store (embedded Oxigraph), with their parameters bound as cpkg binds them.
 
-    python bench/bench_queries.py [--triples 1000000] [--repeat 7] [--rdflib-timeout 120]
+    python bench/bench_queries.py [--triples 1000000] [--repeat 7] [--store DIR] [--only NAME ...]
+                                  [--rdflib]
 
-The store is bulk-filled with synthetic articles of the real shape (``bench/synthetic.py``). Every
-named query in ``ontology/queries`` runs ``--repeat`` times in Oxigraph (median and p95) and, in
-the same run, on an rdflib ``Dataset(default_union=True)`` loaded from the same N-Quads (fewer
-repeats: rdflib is slow; a query over ``--rdflib-timeout`` seconds is stopped and reported as
-">timeout"). Also prints load time, RSS per million triples for both, and Oxigraph's bytes on disk.
-Results are fully consumed (``len(rows)`` is printed so the two engines can be compared).
+The store is bulk-filled with synthetic articles of the real shape (``bench/synthetic.py``); with
+``--store DIR`` it is kept there and reused by the next run of the same size (delete it after
+changing the templates). Every named query in ``ontology/queries`` runs in one or more *cases*:
+each parameter bound to a value a user would give (a speaker's name, a name that matches nobody,
+an agent's or a claim's IRI, a claim id with its article, an article id), through
+``Store.select`` with ``NamedQuery.bindings`` (the path of ``cpkg query``, the REST API and the
+exports), ``--repeat`` times: median (p50) and p95 in ms, rows, and for listings and exports rows/s.
+Cases with a bound parameter are the interactive ones (target: p50 <= 20 ms at 1M triples); the
+listings without one (every agent, every figure, whole-store exports) are paged or streamed by
+their callers and are reported with their throughput. ``user path`` cases go through
+``cpkg.queries.run_named``, which also looks for a suggestion when a speaker matches nobody.
+
+``--rdflib`` also loads the same quads into an rdflib ``Dataset(default_union=True)`` and runs
+the same cases there (slow: minutes to parse 1M quads; each case is stopped after
+``--rdflib-timeout`` s), for the ratio.
 """
 
 from __future__ import annotations
 
 import argparse
+import json
+import multiprocessing
 import os
 import platform
 import signal
@@ -20,6 +32,8 @@ import statistics
 import sys
 import tempfile
 import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -27,18 +41,45 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import pyoxigraph as ox
 import synthetic
-from cpkg.queries import named_queries, run_query
-from cpkg.rdfterms import to_rdflib
+from cpkg.errors import NotFound
+from cpkg.queries import NamedQuery, named_queries, run_named
 from cpkg.store.oxigraph import OxigraphStore
 
-VALUES = {"speaker": "al-Qudra", "claim": "c13", "article": "syn0"}
+SLOW = 2.0
+"""Seconds: a case whose first run takes longer is measured by that one run."""
+NOBODY = "Zebulon Quackenbush"
+"""A speaker name that matches nobody (the worst case of a speaker search: nothing to stop early)."""
 
 
-def params_for(query: Any) -> dict[str, str]:
-    params = {p.name: VALUES.get(p.name, "syn0") for p in query.params if not p.optional}
-    if query.name == "trace_claim":
-        params["claim"] = "c13"
-    return params
+@dataclass
+class Case:
+    label: str
+    query: str
+    params: dict[str, str] = field(default_factory=dict)
+    bound: bool = True
+    """A parameter narrows the answer (an interactive query; the 20 ms target applies)."""
+    user_path: bool = False
+    """Run through ``run_named`` (with the suggestion look-up for a speaker matching nobody)."""
+
+
+@dataclass
+class Result:
+    case: Case
+    times: list[float]
+    rows: int
+
+    @property
+    def p50(self) -> float:
+        return statistics.median(self.times) * 1000
+
+    @property
+    def p95(self) -> float:
+        ordered = sorted(self.times)
+        return ordered[max(0, round(len(ordered) * 0.95) - 1)] * 1000
+
+    @property
+    def rows_per_s(self) -> float:
+        return self.rows / max(statistics.median(self.times), 1e-9)
 
 
 def rss_mb() -> float:
@@ -49,6 +90,87 @@ def rss_mb() -> float:
     return 0.0
 
 
+def disk_bytes(path: Path) -> int:
+    return sum(p.stat().st_size for p in path.rglob("*") if p.is_file())
+
+
+def first(store: OxigraphStore, sparql: str) -> str:
+    rows = store.select(sparql)
+    if not rows:
+        raise SystemExit(f"the synthetic store has nothing for {sparql!r}")
+    return str(next(iter(rows[0].values())))
+
+
+def sample_values(store: OxigraphStore) -> dict[str, str]:
+    """Real values from the store: the speaker with the most claims (by name and IRI), one of its
+    claims (IRI, id and article), and an organisation with members."""
+    prefix = "PREFIX prov: <http://www.w3.org/ns/prov#> PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#> "
+    speaker = first(
+        store,
+        prefix + "SELECT ?s WHERE { ?c prov:wasAttributedTo ?s } GROUP BY ?s ORDER BY DESC(COUNT(?c)) ?s LIMIT 1",
+    )
+    label = first(store, prefix + f"SELECT ?l WHERE {{ <{speaker}> rdfs:label ?l }} ORDER BY ?l LIMIT 1")
+    claim_row = store.select(
+        prefix
+        + "PREFIX schema: <https://schema.org/> SELECT ?c ?id ?a WHERE { ?c prov:wasAttributedTo <"
+        + speaker
+        + "> ; schema:identifier ?id ; schema:appearance/schema:identifier ?a } ORDER BY ?a ?id LIMIT 1"
+    )[0]
+    member = first(store, "SELECT ?a WHERE { ?m <http://www.w3.org/ns/org#member> ?a } LIMIT 1")
+    return {
+        "speaker_iri": speaker,
+        "speaker_name": label,
+        "claim_iri": str(claim_row["c"]),
+        "claim_id": str(claim_row["id"]),
+        "article": str(claim_row["a"]),
+        "member_iri": member,
+    }
+
+
+def cases(queries: dict[str, NamedQuery], v: dict[str, str]) -> list[Case]:
+    """The cases of every named query (a query not named here runs once with its required
+    parameters from the sample values, so a new query is never left out)."""
+    speaker_cases = [
+        Case("speaker by name", "claims_by_speaker", {"speaker": v["speaker_name"]}),
+        Case("speaker matching nobody", "claims_by_speaker", {"speaker": NOBODY}),
+        Case("speaker matching nobody (user path)", "claims_by_speaker", {"speaker": NOBODY}, user_path=True),
+        Case("speaker by IRI", "claims_by_speaker", {"speaker": v["speaker_iri"]}),
+    ]
+    known = [
+        *speaker_cases,
+        Case("claim id in an article", "trace_claim", {"claim": v["claim_id"], "article": v["article"]}),
+        Case("claim by IRI", "trace_claim", {"claim": v["claim_iri"]}),
+        Case("an article's claims", "trace_claim", {"article": v["article"]}),
+        Case("speaker by name", "claims", {"speaker": v["speaker_name"]}),
+        Case("speaker matching nobody", "claims", {"speaker": NOBODY}),
+        Case("one article", "claims", {"document": v["article"]}),
+        Case("by speaker name", "export_speakers", {"speaker": v["speaker_name"]}),
+        Case("matching nobody", "export_speakers", {"speaker": NOBODY}),
+    ]
+    by_param = {
+        "agent": v["speaker_iri"],
+        "claim": v["claim_iri"],
+        "article": v["article"],
+        "document": v["article"],
+        "speaker": v["speaker_name"],
+    }
+    named = {case.query for case in known}
+    out = list(known)
+    for name, query in queries.items():
+        if name in named:
+            continue
+        if name == "agent_memberships":
+            out.append(Case("a member", name, {"agent": v["member_iri"]}))
+            continue
+        bindable = {p.name: by_param[p.name] for p in query.params if p.name in by_param}
+        required = {p.name for p in query.params if not p.optional}
+        if bindable:
+            out.append(Case(", ".join(f"{k}" for k in bindable), name, bindable))
+        if not required:
+            out.append(Case("everything", name, {}, bound=False))
+    return out
+
+
 class Timeout(Exception):
     pass
 
@@ -57,7 +179,11 @@ def _alarm(signum: int, frame: Any) -> None:
     raise Timeout
 
 
-def timed(run: Any, repeat: int, budget: float | None = None) -> tuple[list[float], int]:
+def timed(
+    run: Callable[[], int], repeat: int, budget: float | None = None, soft: float = 20.0
+) -> tuple[list[float], int]:
+    """``repeat`` runs, fewer once they took ``soft`` seconds together; with ``budget``, a run
+    is stopped at that many seconds (rdflib: Python code, which a signal interrupts)."""
     times, rows = [], 0
     for _ in range(repeat):
         if budget:
@@ -69,23 +195,89 @@ def timed(run: Any, repeat: int, budget: float | None = None) -> tuple[list[floa
             if budget:
                 signal.setitimer(signal.ITIMER_REAL, 0)
         times.append(time.perf_counter() - start)
-        if budget and sum(times) > budget:
+        if sum(times) > (budget or soft):
             break
     return times, rows
 
 
-def p95(times: list[float]) -> float:
-    ordered = sorted(times)
-    return ordered[max(0, round(len(ordered) * 0.95) - 1)]
+def run_case(store: OxigraphStore, queries: dict[str, NamedQuery], case: Case) -> int:
+    if case.user_path:
+        try:
+            return len(run_named(store, case.query, case.params))
+        except NotFound:
+            return 0
+    query = queries[case.query]
+    return len(store.select(query, query.bindings(case.params)))
+
+
+def _worker(path: Path, selected: list[Case], start: int, repeat: int, conn: Any) -> None:
+    """Runs the cases from ``start`` on, sending each result as it is measured."""
+    store = OxigraphStore.open_read_only(path)
+    queries = named_queries()
+    for index in range(start, len(selected)):
+        case = selected[index]
+        warm = timed(lambda c=case: run_case(store, queries, c), 1)  # the text's parse is cached, as in use
+        if sum(warm[0]) > SLOW:  # one run of a slow case is its figure
+            conn.send((index, warm))
+        else:
+            conn.send((index, timed(lambda c=case: run_case(store, queries, c), repeat)))
+    conn.close()
+
+
+def run_cases(path: Path, selected: list[Case], repeat: int, timeout: float) -> list[Result | None]:
+    """Every case in a child process on the store opened read-only; a case still running after
+    ``timeout`` seconds (Oxigraph cannot be interrupted) is reported as such, and a new child goes
+    on with the next case."""
+    results: list[Result | None] = [None] * len(selected)
+    context = multiprocessing.get_context("fork")
+    start = 0
+    while start < len(selected):
+        receive, send = context.Pipe(duplex=False)
+        child = context.Process(target=_worker, args=(path, selected, start, repeat, send))
+        child.start()
+        send.close()
+        while start < len(selected):
+            if not receive.poll(timeout + SLOW * (repeat + 1)):
+                child.kill()
+                child.join()
+                print(f"{row_text(None, selected[start], timeout)}", flush=True)
+                start += 1
+                break
+            index, (times, rows) = receive.recv()
+            results[index] = Result(selected[index], times, rows)
+            print(row_text(results[index]), flush=True)
+            start = index + 1
+        else:
+            child.join()
+    return results
+
+
+def open_filled(path: Path, triples: int) -> tuple[OxigraphStore, float | None]:
+    """The store at ``path``, filled to ``triples`` unless it already holds that many (then reused)."""
+    path.mkdir(parents=True, exist_ok=True)
+    raw = ox.Store(str(path))
+    load_s = None
+    if len(raw) < triples:
+        start = time.perf_counter()
+        synthetic.fill(raw, triples, start=synthetic.article_count(raw))
+        raw.flush()
+        raw.optimize()
+        load_s = time.perf_counter() - start
+    del raw  # closes it: the store is opened again the way cpkg opens it
+    return OxigraphStore(path), load_s
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--triples", type=int, default=1_000_000)
     parser.add_argument("--repeat", type=int, default=7)
+    parser.add_argument("--store", type=Path, help="keep the store here and reuse it (default: a temporary one)")
+    parser.add_argument("--only", nargs="*", help="only these named queries")
+    parser.add_argument("--timeout", type=float, default=30.0, help="seconds after which a case is stopped")
+    parser.add_argument("--json", type=Path, help="also write the results here (for bench/figures.py)")
+    parser.add_argument("--rdflib", action="store_true", help="also run every case on rdflib, for the ratio")
     parser.add_argument("--rdflib-repeat", type=int, default=3)
     parser.add_argument("--rdflib-timeout", type=float, default=120.0)
-    parser.add_argument("--no-rdflib", action="store_true")
     args = parser.parse_args()
     print(
         f"machine: {platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}, "
@@ -94,75 +286,122 @@ def main() -> None:
     signal.signal(signal.SIGALRM, _alarm)
 
     with tempfile.TemporaryDirectory() as tmp:
-        path = Path(tmp) / "store"
-        store = OxigraphStore(path)
+        path = args.store or Path(tmp) / "store"
         rss0 = rss_mb()
-        start = time.perf_counter()
-        synthetic.fill(store.oxigraph, args.triples)
-        store.oxigraph.flush()
-        store.oxigraph.optimize()
-        count = store.triple_count()
-        millions = count / 1e6
-        disk = sum(p.stat().st_size for p in path.rglob("*") if p.is_file())
+        store, load_s = open_filled(path, args.triples)
+        stats = store.stats()
+        millions = stats.triples / 1e6
+        disk = disk_bytes(path)
+        rss_per_million = (rss_mb() - rss0) / millions
+        loaded = f"bulk-loaded in {load_s:.0f} s" if load_s is not None else f"reused from {path}"
         print(
-            f"oxigraph: {count} quads bulk-loaded in {time.perf_counter() - start:.0f} s; "
-            f"disk {disk / 1e6 / millions:.0f} MB per million; "
-            f"RSS +{(rss_mb() - rss0) / millions:.0f} MB per million"
+            f"oxigraph: {stats.triples} quads, {stats.articles} articles, {loaded}; "
+            f"disk {disk / 1e6 / millions:.0f} MB per million"
+            + (f"; RSS +{rss_per_million:.0f} MB per million while loading" if load_s is not None else "")
+        )
+        queries = named_queries()
+        values = sample_values(store)
+        print("values: " + ", ".join(f"{k}={v}" for k, v in values.items()) + f", nobody={NOBODY!r}")
+        selected = [c for c in cases(queries, values) if not args.only or c.query in args.only]
+        theirs: dict[int, Result | str] = {}
+        if args.rdflib:
+            theirs = rdflib_results(store, queries, selected, args)
+        store.close()
+        print(f"\n{'query':22s} {'case':36s} {'rows':>7s} {'p50 ms':>9s} {'p95 ms':>9s} {'rows/s':>10s}")
+        results = run_cases(path, selected, args.repeat, args.timeout)
+
+    print(f"\nnamed queries at {stats.triples} triples (ms, oxigraph x{args.repeat}; * = a bound parameter)")
+    print(
+        f"{'query':22s} {'case':36s} {'rows':>7s} {'p50 ms':>9s} {'p95 ms':>9s} {'rows/s':>10s}"
+        + (f" {'rdflib p50':>11s} {'ratio':>7s}" if args.rdflib else "")
+    )
+    for i, r in enumerate(results):
+        line = row_text(r, selected[i], args.timeout)
+        other = theirs.get(i)
+        if isinstance(other, Result) and r is not None:
+            line += f" {other.p50:>11.1f} {other.p50 / max(r.p50, 0.001):>6.0f}x"
+        elif isinstance(other, str):
+            line += f" {other:>11s}"
+        print(line)
+    bound = [(c, r) for c, r in zip(selected, results, strict=True) if c.bound]
+    slow = [c for c, r in bound if r is None or r.p50 > 20]
+    fast = [c for c, r in bound if r is not None and r.p50 <= 20]
+    print(
+        f"\nbound-parameter cases: {len(bound)}, {len(fast)} at or under 20 ms p50; over 20 ms: "
+        f"{', '.join(f'{c.query} ({c.label})' for c in slow) or 'none'}"
+    )
+    if args.json:
+        args.json.write_text(
+            json.dumps(
+                {
+                    "triples": stats.triples,
+                    "articles": stats.articles,
+                    "load_s": load_s,
+                    "disk_mb_per_million": disk / 1e6 / millions,
+                    "rss_mb_per_million": rss_per_million if load_s is not None else None,
+                    "repeat": args.repeat,
+                    "timeout_s": args.timeout,
+                    "cases": [
+                        {
+                            "query": c.query,
+                            "case": c.label,
+                            "bound": c.bound,
+                            "rows": r.rows if r else None,
+                            "p50_ms": r.p50 if r else None,
+                            "p95_ms": r.p95 if r else None,
+                            "rows_per_s": r.rows_per_s if r else None,
+                        }
+                        for c, r in zip(selected, results, strict=True)
+                    ],
+                },
+                indent=1,
+            ),
+            encoding="utf-8",
         )
 
-        queries = named_queries()
-        ours: dict[str, tuple[list[float], int]] = {}
-        for name, query in queries.items():
-            subs = query.substitutions(params_for(query))
-            ours[name] = timed(lambda q=query, s=subs: len(run_query(store, q.sparql, s)), args.repeat)
 
-        theirs: dict[str, tuple[list[float], int] | str | None] = {}
-        if not args.no_rdflib:
-            from rdflib import Dataset
+def row_text(r: Result | None, case: Case | None = None, timeout: float = 0.0) -> str:
+    case = r.case if r is not None else case
+    assert case is not None
+    mark = "*" if case.bound else " "
+    line = f"{case.query:22s} {mark}{case.label[:35]:35s}"
+    if r is None:
+        return line + f" {'-':>7s} {'>' + format(timeout * 1000, '.0f'):>9s}"
+    line += f" {r.rows:>7d} {r.p50:>9.1f} {r.p95:>9.1f}"
+    return line + (f" {r.rows_per_s:>10.0f}" if not r.case.bound else f" {'':>10s}")
 
-            data = store.oxigraph.dump(format=ox.RdfFormat.N_QUADS)
-            rss1 = rss_mb()
-            start = time.perf_counter()
-            dataset = Dataset(default_union=True)
-            dataset.parse(data=data, format="nquads")
-            del data
-            print(
-                f"rdflib:   {count} quads parsed in {time.perf_counter() - start:.0f} s; "
-                f"RSS +{(rss_mb() - rss1) / millions:.0f} MB per million"
-            )
-            for name, query in queries.items():
-                subs = query.substitutions(params_for(query))
-                bindings = {k: to_rdflib(v) for k, v in subs.items()}
-                try:
-                    theirs[name] = timed(
-                        lambda q=query, b=bindings: len(list(dataset.query(q.sparql, initBindings=b))),
-                        args.rdflib_repeat,
-                        args.rdflib_timeout,
-                    )
-                except Timeout:
-                    theirs[name] = None
-                except Exception as error:  # rdflib's engine fails on some valid queries
-                    theirs[name] = f"error: {type(error).__name__}"
-        store.close()
 
-    print(f"\nnamed queries at {count} triples (ms; oxigraph x{args.repeat}, rdflib up to x{args.rdflib_repeat})")
+def rdflib_results(
+    store: OxigraphStore, queries: dict[str, NamedQuery], selected: list[Case], args: argparse.Namespace
+) -> dict[int, Result | str]:
+    """The same cases on an rdflib in-memory Dataset of the same quads (bound the same way)."""
+    from cpkg.sparql_text import bind
+    from rdflib import Dataset
+
+    data = store.dump(format="nquads")
+    rss1 = rss_mb()
+    start = time.perf_counter()
+    dataset = Dataset(default_union=True)
+    dataset.parse(data=data, format="nquads")
+    del data
     print(
-        f"{'query':22s} {'rows':>6s} {'ox median':>10s} {'ox p95':>9s} {'rdflib median':>14s} "
-        f"{'rdflib rows':>11s} {'ratio':>8s}"
+        f"rdflib: parsed in {time.perf_counter() - start:.0f} s; "
+        f"RSS +{(rss_mb() - rss1) / (len(dataset) / 1e6):.0f} MB per million"
     )
-    for name, (times, rows) in ours.items():
-        median = statistics.median(times) * 1000
-        line = f"{name:22s} {rows:>6d} {median:>10.1f} {p95(times) * 1000:>9.1f}"
-        other = theirs.get(name, "-")
-        if isinstance(other, str):
-            line += f" {other[:14]:>14s}"
-        elif other is None:
-            limit = args.rdflib_timeout * 1000
-            line += f" {'>' + str(int(limit)):>14s} {'-':>11s} {'>' + str(int(limit / max(median, 0.001))) + 'x':>8s}"
-        else:
-            rmedian = statistics.median(other[0]) * 1000
-            line += f" {rmedian:>14.1f} {other[1]:>11d} {rmedian / max(median, 0.001):>7.0f}x"
-        print(line)
+    out: dict[int, Result | str] = {}
+    for i, case in enumerate(selected):
+        if case.user_path:
+            continue
+        query = queries[case.query]
+        text = bind(query.sparql, query.bindings(case.params))
+        try:
+            times, rows = timed(lambda t=text: len(list(dataset.query(t))), args.rdflib_repeat, args.rdflib_timeout)
+            out[i] = Result(case, times, rows)
+        except Timeout:
+            out[i] = f">{args.rdflib_timeout:.0f} s"
+        except Exception as error:  # rdflib's engine fails on some valid queries
+            out[i] = type(error).__name__[:11]
+    return out
 
 
 if __name__ == "__main__":

@@ -124,6 +124,12 @@ def articles(start: int = 0, seed: int = 7) -> Iterator[str]:
         index += 1
 
 
+def article_count(store: ox.Store) -> int:
+    """Articles in a store's catalog (the next synthetic index, when every one is synthetic)."""
+    quads = store.quads_for_pattern(None, ox.NamedNode(ARTICLE_ID), None, ox.NamedNode(CATALOG_GRAPH))
+    return sum(1 for _ in quads)
+
+
 def fill(store: ox.Store, triples: int, start: int = 0, chunk: int = 50) -> int:
     """Bulk-load synthetic articles until the store holds ``triples`` quads; returns the next index."""
     stream = articles(start)
