@@ -169,7 +169,10 @@ def test_many_heavy_queries_are_queued_or_refused_and_the_server_lives(live: Liv
     threads = [threading.Thread(target=heavy) for _ in range(4 * WORKERS)]
     for thread in threads:
         thread.start()
-    time.sleep(0.3)
+    deadline = time.monotonic() + 30
+    while httpx.get(live.base + "/health", timeout=10).json()["busy_workers"] < 1:  # the storm has begun
+        assert time.monotonic() < deadline, "no heavy query ever took a worker"
+        time.sleep(0.02)
     assert httpx.get(live.base + "/health", timeout=10).status_code == 200  # during the storm
     for thread in threads:
         thread.join(60)

@@ -6,7 +6,6 @@ article ingested. Skips with a clear message when Chromium, its driver or Seleni
 from __future__ import annotations
 
 import json
-import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -221,7 +220,6 @@ def test_graph_view_renders_nodes(server, browser):
                 canvas: document.querySelectorAll('#graph canvas').length};""")
     assert drawn["nodes"] == rendered and drawn["edges"] == len(expected["elements"]["edges"])
     assert drawn["visible"] == rendered and drawn["canvas"] >= 1
-    time.sleep(0.5)
     shot(browser, "web-graph")
     assert not console_errors(browser)
 
