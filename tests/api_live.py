@@ -111,6 +111,9 @@ def live_server(
             if time.monotonic() > deadline:
                 raise RuntimeError(f"server did not start: {log.read_text()}")
             time.sleep(0.1)
+        # The first query starts a query worker (seconds on a busy machine): tests then meet a
+        # server that answers at once, as a long-running one does.
+        httpx.get(base + "/sparql", params={"query": "ASK {}"}, timeout=120)
         yield LiveServer(process, base, log, remote=remote is not None)
     finally:
         process.terminate()
