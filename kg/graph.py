@@ -278,6 +278,7 @@ class _Builder:
         if claim.said_on is not None:
             self.add(node, CP.saidOn, Literal(claim.said_on.isoformat(), datatype=XSD.date))
         self.attribution(node, claim)
+        self.citation_chain(node, claim)
         for index, quantity in enumerate(claim.quantities, 1):
             q_node = URIRef(f"{node}/quantity/{index}")
             self.add(node, CP.quantity, q_node)
@@ -351,6 +352,32 @@ class _Builder:
             # Role concepts are shared across articles, so they live once, in the agents graph.
             self.agents_graph.add((org_role, RDF.type, ORG.Role))
             self.agents_graph.add((org_role, RDFS.label, Literal(role.title)))
+
+    def citation_chain(self, node: URIRef, claim: Claim) -> None:
+        """The sources that relayed the claim, from its speaker outwards: each report is a
+        ``cpkg:Report`` attributed to its source and derived (``prov:wasDerivedFrom`` and a
+        qualified ``prov:Derivation``) from the link before it, the first from the claim itself;
+        the article (``schema:appearance``) carries the last one."""
+        previous = node
+        for position, report in enumerate(claim.reported_by, 1):
+            r_node = URIRef(f"{node}/report/{position}")
+            for type_ in (CP.Report, PROV.Entity):
+                self.add(r_node, RDF.type, type_)
+            self.add(r_node, CP.chainOf, node)
+            self.add(r_node, CP.chainPosition, Literal(position, datatype=XSD.integer))
+            self.add(r_node, PROV.wasDerivedFrom, previous)
+            derivation = URIRef(f"{r_node}/derivation")
+            self.add(r_node, PROV.qualifiedDerivation, derivation)
+            self.add(derivation, RDF.type, PROV.Derivation)
+            self.add(derivation, PROV.entity, previous)
+            self.add(r_node, CP.reportCue, self.span(URIRef(f"{r_node}/cue"), report.cue))
+            if report.mention is not None:
+                self.add(r_node, CP.reportMention, self.span(URIRef(f"{r_node}/mention"), report.mention))
+            if report.agent is not None:
+                self.add(r_node, PROV.wasAttributedTo, self.agent(report.agent))
+            if report.claim_id is not None:
+                self.add(r_node, CP.reportClaim, URIRef(claim_iri(self.article_id, report.claim_id)))
+            previous = r_node
 
     def markers(self) -> None:
         for index, marker in enumerate(self.extraction.markers, 1):

@@ -10,7 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 from cpkg.iris import agent_iri
-from cpkg.model import Agent, Claim, Extraction, Quantity, Span
+from cpkg.model import Agent, Claim, Extraction, Quantity, Report, Span
 
 SCHEMA_VERSION = "1.0"
 
@@ -62,6 +62,15 @@ def _speaker(claim: Claim) -> dict[str, Any] | None:
     return speaker
 
 
+def _report(report: Report) -> dict[str, Any]:
+    return {
+        "source": _agent(report.agent),
+        "mention": _span(report.mention),
+        "cue": _span(report.cue),
+        "claim": report.claim_id,
+    }
+
+
 def claim_to_json(claim: Claim) -> dict[str, Any]:
     data: dict[str, Any] = {
         "id": claim.id,
@@ -82,6 +91,8 @@ def claim_to_json(claim: Claim) -> dict[str, Any]:
         said_on=claim.said_on.isoformat() if claim.said_on else None,
         context=claim.context,
     )
+    if claim.reported_by:
+        data["reported_by"] = [_report(report) for report in claim.reported_by]
     return data
 
 

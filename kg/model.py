@@ -146,6 +146,21 @@ class VerificationMarker:
     id: str = ""
 
 
+@dataclass(frozen=True)
+class Report:
+    """One link of a citation chain: a source that relayed the claim ("AP reported that [the
+    ministry said …]", "according to Reuters, citing two officials"), as the text names it.
+
+    ``cue`` is the phrase that credits this source ("reported", "according to"); ``claim_id`` is
+    the claim of the same article in which this source states the relayed claim, when there is
+    one (the outer claim of a nested attribution)."""
+
+    cue: Span
+    agent: Agent | None = None
+    mention: Span | None = None
+    claim_id: str | None = None
+
+
 @dataclass
 class Claim:
     id: str
@@ -167,6 +182,9 @@ class Claim:
     hedges: tuple[Span, ...] = ()
     quantities: tuple[Quantity, ...] = ()
     said_on: dt.date | None = None
+    reported_by: tuple[Report, ...] = ()
+    """The citation chain from the speaker outwards: the first report heard the claim from the
+    speaker, the last is the source the article credits (the article and its publisher follow)."""
 
 
 @dataclass(frozen=True)
@@ -210,6 +228,7 @@ class Extraction:
         candidates += [r.subject for r in self.org_relations] + [r.object for r in self.org_relations]
         candidates += [a.about for a in self.assessments]
         candidates += [c.speaker.author for c in self.claims if c.speaker is not None]
+        candidates += [r.agent for c in self.claims for r in c.reported_by]
         for agent in candidates:
             if agent is not None and agent.key not in seen:
                 seen[agent.key] = agent

@@ -21,7 +21,19 @@ from cpkg.errors import NotFound, ParameterError, QueryError
 from cpkg.graph import CONTEXT, QUALIFIER, RESOLUTION, VERIFICATION
 from cpkg.iris import AGENTS_GRAPH, agent_iri, article_graph_iri, claim_iri
 from cpkg.jsonio import claim_to_json, document_to_json
-from cpkg.model import Agent, Article, ArticleMeta, Claim, Dateline, Extraction, Quantity, Resolution, Role, Span
+from cpkg.model import (
+    Agent,
+    Article,
+    ArticleMeta,
+    Claim,
+    Dateline,
+    Extraction,
+    Quantity,
+    Report,
+    Resolution,
+    Role,
+    Span,
+)
 from cpkg.namespaces import CPKG, ID
 from cpkg.queries import get_named_query, run_named
 from cpkg.sparql_text import term
@@ -132,6 +144,14 @@ def _claim(row: Row, parts: list[Span], quantities: list[Quantity], aliases: dic
     )
 
 
+def _report(row: Row, aliases: dict[str, tuple[str, ...]]) -> Report:
+    """One link of a claim's citation chain (named query ``claim_reports``)."""
+    cue = _span(row, "cue")
+    assert cue is not None
+    claim_id = row.get("reportClaimId")
+    return Report(cue, _agent(row, "source", aliases), _span(row, "mention"), str(claim_id) if claim_id else None)
+
+
 def _by_claim(rows: Iterable[Row]) -> dict[str, list[Row]]:
     grouped: dict[str, list[Row]] = {}
     for row in rows:
@@ -148,7 +168,11 @@ def claims_json(store: Store, claim_iris: list[IRI]) -> list[dict[str, Any]]:
     details = store.select(get_named_query("claim_details"), page)
     quantities = _by_claim(store.select(get_named_query("claim_quantities"), page))
     parts = _by_claim(store.select(get_named_query("claim_parts"), page))
-    agents = sorted({IRI(row[key]) for row in details for key in ("speaker", "affiliation", "author") if row.get(key)})
+    reports = _by_claim(store.select(get_named_query("claim_reports"), page))
+    sources = {IRI(row["source"]) for rows in reports.values() for row in rows if row.get("source")}
+    agents = sorted(
+        {IRI(row[key]) for row in details for key in ("speaker", "affiliation", "author") if row.get(key)} | sources
+    )
     aliases: dict[str, tuple[str, ...]] = {}
     if agents:
         for row in store.select(get_named_query("agent_aliases"), {"agent": agents}):
@@ -175,6 +199,7 @@ def claims_json(store: Store, claim_iris: list[IRI]) -> list[dict[str, Any]]:
             ],
             aliases,
         )
+        claim.reported_by = tuple(_report(link, aliases) for link in reports.get(iri, []))
         document = str(row["articleId"])
         claims[iri] = {**claim_to_json(claim), "document": document, "ref": f"{document}/{claim.id}", "iri": iri}
     return [claims[str(iri)] for iri in claim_iris if str(iri) in claims]
@@ -216,7 +241,11 @@ def trace(store: Store, document: str, claim_id: str) -> dict[str, Any]:
     # A statement every article repeats (an organisation's parent) is a triple in each article's
     # graph, so the union default graph gives the same row once per article: kept once.
     chain = list({tuple(row.items()): row for row in rows}.values())
-    return {"claim": f"{document}/{claim_id}", "iri": str(iri), "chain": chain, "reviews": reviews}
+    # The sources that relayed the claim between its speaker and the article (named query
+    # ``citation_chain``): one row per link, from the speaker outwards, with its spans.
+    citations = run_named(store, "citation_chain", {"claim": claim_id, "article": document})
+    ref = f"{document}/{claim_id}"
+    return {"claim": ref, "iri": str(iri), "chain": chain, "citations": citations, "reviews": reviews}
 
 
 # ---------------------------------------------------------------------------------------- documents

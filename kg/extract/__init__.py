@@ -21,6 +21,7 @@ from pathlib import Path
 from cpkg import __version__
 from cpkg.extract import components
 from cpkg.extract.attribution import Attribution, char_span_of_tokens
+from cpkg.extract.citations import Citation, cited_source, link_nested
 from cpkg.extract.components import (
     AttributionFinder,
     DateResolver,
@@ -37,7 +38,7 @@ from cpkg.extract.document import ParsedArticle, Sentence
 from cpkg.extract.facts import described_as, part_of_relation, source_assessment
 from cpkg.extract.nlp import span_of
 from cpkg.extract.speakers import UNRESOLVED
-from cpkg.model import Article, Claim, Extraction, Span
+from cpkg.model import Article, Claim, Extraction, Report, Span
 from spacy.tokens import Span as SpacySpan
 
 __all__ = ["Extractor", "PipelineConfig", "build_extractor", "load_config"]
@@ -94,6 +95,7 @@ class _ArticleReader:
         self.reference_date = article.meta.published or (parsed.dateline.date if parsed.dateline else None)
         self.resolver = extractor.speakers.for_article(article)
         self.attributed: list[Claim] = []
+        self.citations: dict[int, Citation] = {}
         # The title line is never a claim nor an embedded headline.
         self.title = find_title(self.text)
         headlines = [span_of(h) for h in parsed.headlines]
@@ -109,6 +111,11 @@ class _ArticleReader:
     def read(self) -> Extraction:
         parsed = self.parsed
         attributions = self.extractor.attributions.find(parsed)
+        doc = parsed.doc
+        self.citations = {id(a): c for a in attributions if (c := cited_source(doc, a)) is not None}
+        # "citing X" is how the speaker's report credits its source, not a claim of its own.
+        citing = [c.cue for c in self.citations.values()]
+        attributions = [a for a in attributions if not any(a.cue.overlaps(cue) for cue in citing)]
         by_sentence: dict[int, list[Attribution]] = {}
         for attribution in attributions:
             sentence = parsed.sentence_at(attribution.sentence.start_char)
@@ -122,6 +129,7 @@ class _ArticleReader:
         claims = sorted((c for s in parsed.sentences for c in s.claims), key=lambda c: (c.content.start, c.content.end))
         for n, claim in enumerate(claims, start=1):
             claim.id = f"c{n:02d}"
+        link_nested(claims)
         self.extraction.claims = claims
         self.extraction.markers = [replace(m.numbered(), id=f"m{n}") for n, m in enumerate(found_markers, 1)]
         self._name_agents()
@@ -136,6 +144,9 @@ class _ArticleReader:
                 claim.speaker = named(claim.speaker)
             if claim.role is not None and claim.role.organization is not None:
                 claim.role = replace(claim.role, organization=named(claim.role.organization))
+            claim.reported_by = tuple(
+                replace(r, agent=named(r.agent)) if r.agent is not None else r for r in claim.reported_by
+            )
         extraction.org_relations = [
             replace(r, subject=named(r.subject), object=named(r.object) if r.object else None)
             for r in extraction.org_relations
@@ -183,16 +194,28 @@ class _ArticleReader:
 
     def _mention_span(self, attribution: Attribution) -> Span | None:
         phrase = attribution.source or attribution.mention
-        return None if phrase is None else Span.of(self.text, phrase.start_char, phrase.end_char)
+        return None if phrase is None else self._span_of(phrase)
+
+    def _span_of(self, phrase: SpacySpan) -> Span:
+        return Span.of(self.text, phrase.start_char, phrase.end_char)
 
     def _attributed_claim(self, attribution: Attribution, index: int) -> Claim:
         mention = attribution.mention
         # A statement with a cue and no source in the text ("it was reported that …") is still a
         # claim: its speaker stays unresolved rather than guessed.
         speaker = self.resolver.resolve(mention, attribution.appositive, index) if mention is not None else UNRESOLVED
+        citation = self.citations.get(id(attribution))
+        reported_by: tuple[Report, ...] = ()
+        cue, mention_span = attribution.cue, self._mention_span(attribution)
+        if citation is not None:
+            # "according to Reuters, citing two officials": the officials' claim, relayed by Reuters.
+            reported_by = (Report(cue=cue, agent=speaker.agent, mention=mention_span),)
+            speaker = self.resolver.resolve(citation.mention, citation.appositive, index)
+            cue, mention_span = citation.cue, self._span_of(citation.mention)
         agent = speaker.agent
-        if agent is not None and agent.kind in ("organization", "country") and attribution.appositive is not None:
-            self.extraction.org_relations.append(described_as(agent, attribution.appositive))
+        appositive = attribution.appositive if citation is None else citation.appositive
+        if agent is not None and agent.kind in ("organization", "country") and appositive is not None:
+            self.extraction.org_relations.append(described_as(agent, appositive))
         content = self._content_tokens(attribution.content)
         hedges = self.extractor.hedges(content, self.text)
         dates = (self.extractor.dates(e, self.reference_date) for e in attribution.time_expressions)
@@ -202,9 +225,9 @@ class _ArticleReader:
             parts=attribution.parts,
             attributed=True,
             context=attribution.context,
-            cue=attribution.cue,
+            cue=cue,
             speaker=agent,
-            mention=self._mention_span(attribution),
+            mention=mention_span,
             resolution=speaker.resolution,
             role=speaker.role,
             honorific=speaker.honorific,
@@ -212,6 +235,7 @@ class _ArticleReader:
             hedges=hedges,
             quantities=self.extractor.figures(content, self.text),
             said_on=next((d for d in dates if d), None),
+            reported_by=reported_by,
         )
         self.attributed.append(claim)
         return claim

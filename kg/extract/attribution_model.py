@@ -44,6 +44,11 @@ _LINE_BREAK = re.compile(r"\s*\n\s*")
 # The hybrid lets a rule of a verb of saying replace a model attribution it contradicts when the
 # model is less sure than this (tuned on PolNeAR dev: every F1 at or above the model's own).
 ARBITRATION_CONFIDENCE = 0.5
+# Verbs by which a source relays another's statement inside a reported one ("AP reported that the
+# ministry said …"); others nested in a content are rarely attributions of their own in PolNeAR dev.
+RELAYING_LEMMAS = frozenset({"say", "report", "tell", "announce", "state", "confirm", "add", "claim"})
+# Opening quotation marks ("’" is also an apostrophe: "Trump’s").
+QUOTATION_MARKS = '"“”‘'
 
 
 def _trimmed(text: str, parts: Parts, *, punctuation: bool = False) -> Parts:
@@ -231,7 +236,10 @@ class HybridAttributions:
     * a hedge is not a source's statement ("casualties are expected to rise");
     * a rule of a verb of saying replaces a model attribution it contradicts when the model is
       unsure of it, or when both read an embedded headline;
-    * every rule attribution that touches none of the model's spans is added.
+    * every rule attribution that touches none of the model's spans is added;
+    * a rule of a verb of saying nested in a model attribution, or a model attribution nested in
+      it, is added (the model tags one attribution per word): "AP reported that [the ministry
+      said X]", "According to the BBC, [the army said Y]" make a citation chain.
     """
 
     def __init__(self, config: PipelineConfig | None = None) -> None:
@@ -262,6 +270,31 @@ class HybridAttributions:
             return True
         content = parsed.doc.char_span(model.content.start, model.content.end, alignment_mode="expand")
         return content is None or any(t.pos_ in ("VERB", "AUX") for t in content)
+
+    def _relays(self, parsed: ParsedArticle, rule: Attribution, model: Attribution) -> bool:
+        """A rule attribution inside a model content is a statement the model's source relays
+        ("AP reported that [the ministry said X]") when it is in indirect speech (no quotation
+        mark before it: inside a quotation, "I say" and "he told me" are the speaker's own words,
+        which PolNeAR does not annotate), a named or described source says a clause with a verb
+        of reporting."""
+        cue = self._cue(parsed, rule)
+        content = parsed.doc.char_span(rule.content.start, rule.content.end, alignment_mode="expand")
+        text = parsed.text
+        return (
+            cue is not None
+            and content is not None
+            and rule.mention is not None
+            and rule.mention.root.pos_ in ("NOUN", "PROPN")
+            and cue.root.lemma_.lower() in RELAYING_LEMMAS
+            and any(t.pos_ in ("VERB", "AUX") for t in content)
+            and not any(q in text[model.content.start : rule.cue.start] for q in QUOTATION_MARKS)
+        )
+
+    def _nests(self, parsed: ParsedArticle, rule: Attribution, kept: list[Attribution]) -> bool:
+        """A model attribution stated inside the rule's content, or the rule relayed in a model's."""
+        return any(
+            _inside(model, rule) or (_inside(rule, model) and self._relays(parsed, rule, model)) for model in kept
+        )
 
     def find(self, parsed: ParsedArticle) -> list[Attribution]:
         rules = self.rules.find(parsed)
@@ -295,7 +328,25 @@ class HybridAttributions:
                 continue
             kept.append(model)
         added = [rule for rule in rules if rule in split_off or not any(_contradicts(m, rule) for m in kept)]
-        return sorted(kept + added, key=lambda a: a.content.start)
+        nesting = [rule for rule in saying if rule not in added and self._nests(parsed, rule, kept)]
+        return sorted(kept + added + nesting, key=lambda a: a.content.start)
+
+
+def _mention_span(attribution: Attribution) -> Span | None:
+    mention = attribution.mention
+    return None if mention is None else Span.of(mention.doc.text, mention.start_char, mention.end_char)
+
+
+def _inside(attribution: Attribution, outer: Attribution) -> bool:
+    """``attribution`` (its cue, source and content) lies in one piece of ``outer``'s content,
+    apart from ``outer``'s own cue and source, and has another source."""
+    if _same_source(attribution.mention, outer.mention):
+        return False
+    spans = [attribution.cue, attribution.content, *filter(None, [_mention_span(attribution)])]
+    outside = [outer.cue, *filter(None, [_mention_span(outer)])]
+    return any(all(part.contains(s) for s in spans) for part in outer.parts or (outer.content,)) and not any(
+        a.overlaps(b) for a in spans for b in outside
+    )
 
 
 _TRAILING_JOINS = re.compile(r"[\s,;:]*(?:\b(?:and|but|or|while)\b)?[\s,;:]*$", re.IGNORECASE)
