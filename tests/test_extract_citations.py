@@ -70,6 +70,16 @@ def test_a_source_citing_another_before_its_verb(extractor):
     assert len([c for c in extraction.claims if c.attributed]) == 1
 
 
+def test_a_source_quoting_another_in_an_apposition(extractor):
+    """Read with the quoted official as the source, the paper quoting him is still the reporter."""
+    extraction = extract(extractor, "The paper, quoting a senior official, reported that talks had stalled.")
+    claim = claim_with(extraction, "talks had stalled")
+    assert claim.mention is not None and claim.mention.text == "a senior official"
+    assert claim.cue is not None and claim.cue.text == "quoting"
+    (link,) = claim.reported_by
+    assert link.mention is not None and link.mention.text == "The paper" and link.cue.text == "reported"
+
+
 def test_a_chain_of_two_sources(extractor):
     """The ministry's claim, relayed by a spokesman whom Reuters quotes: two links, in order."""
     extraction = extract(extractor, "The ministry said 40 people died, Reuters reported, quoting a spokesman.")

@@ -200,20 +200,22 @@ class _ArticleReader:
         return Span.of(self.text, phrase.start_char, phrase.end_char)
 
     def _attributed_claim(self, attribution: Attribution, index: int) -> Claim:
-        mention = attribution.mention
+        mention, appositive = attribution.mention, attribution.appositive
+        cue, mention_span = attribution.cue, self._mention_span(attribution)
+        citation = self.citations.get(id(attribution))
+        if citation is not None and citation.reporter is not None:
+            mention, appositive, mention_span = citation.reporter, None, self._span_of(citation.reporter)
         # A statement with a cue and no source in the text ("it was reported that …") is still a
         # claim: its speaker stays unresolved rather than guessed.
-        speaker = self.resolver.resolve(mention, attribution.appositive, index) if mention is not None else UNRESOLVED
-        citation = self.citations.get(id(attribution))
+        speaker = self.resolver.resolve(mention, appositive, index) if mention is not None else UNRESOLVED
         reported_by: tuple[Report, ...] = ()
-        cue, mention_span = attribution.cue, self._mention_span(attribution)
         if citation is not None:
             # "according to Reuters, citing two officials": the officials' claim, relayed by Reuters.
             reported_by = (Report(cue=cue, agent=speaker.agent, mention=mention_span),)
             speaker = self.resolver.resolve(citation.mention, citation.appositive, index)
             cue, mention_span = citation.cue, self._span_of(citation.mention)
         agent = speaker.agent
-        appositive = attribution.appositive if citation is None else citation.appositive
+        appositive = appositive if citation is None else citation.appositive
         if agent is not None and agent.kind in ("organization", "country") and appositive is not None:
             self.extraction.org_relations.append(described_as(agent, appositive))
         content = self._content_tokens(attribution.content)

@@ -55,6 +55,7 @@ SOURCE_NOUNS = (
     )
 ) - frozenset({"paper", "release", "work"})
 SOURCE_ENTITIES = frozenset({"PERSON", "ORG", "NORP", "GPE"})
+SPEAKERS = frozenset({"NOUN", "PROPN"})
 
 
 @dataclass(frozen=True)
@@ -64,6 +65,9 @@ class Citation:
     cue: Span
     mention: SpacySpan
     appositive: SpacySpan | None
+    reporter: SpacySpan | None = None
+    """The source that cites, when it is not the attribution's mention: "The paper, quoting a
+    senior official, reported …" read with the official as the source."""
 
 
 def _inside(span: Span, parts: Sequence[Span]) -> bool:
@@ -90,6 +94,13 @@ def cited_source(doc: Doc, attribution: Attribution) -> Citation | None:
     if attribution.mention is None:
         return None
     parts = attribution.parts or (attribution.content,)
+    root = attribution.mention.root
+    citing = root.head
+    if _cites(citing) == root and citing.dep_ == "acl" and citing.head.pos_ in SPEAKERS:
+        # The finder took the cited source for the speaker: the one citing it is the reporter.
+        word = Span.of(doc.text, citing.idx, citing.idx + len(citing))
+        if not _inside(word, parts):
+            return Citation(word, attribution.mention, attribution.appositive, mention_of(citing.head))
     cue = doc.char_span(attribution.cue.start, attribution.cue.end, alignment_mode="expand")
     if cue is None:
         return None
