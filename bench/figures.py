@@ -128,7 +128,8 @@ def report(args: argparse.Namespace, ingest: dict, queries: dict, commands: list
             else " (store reused from an earlier run of this command)"
         )
         + ".",
-        f"- p50 and p95 of {queries['repeat']} runs (one run when the first took over 2 s; "
+        f"- After one full read of the store (warm caches) and one warm-up run per case: p50 and p95 of "
+        f"{queries['repeat']} runs (one run when the warm-up took over 2 s; "
         f">{queries['timeout_s'] * 1000:.0f} = stopped after {queries['timeout_s']:.0f} s). "
         "A case marked * has a bound parameter (target: p50 <= 20 ms); the others list everything "
         "and are given with rows/s.",
