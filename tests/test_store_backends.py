@@ -46,10 +46,13 @@ EMPTY_ON_THE_SEED = {
     "claim_reviews",
     "disagreeing_figures",
     "claim_parts",
+    "citation_chain",
+    "claim_reports",
 }
 """Empty on the seed alone: a cluster needs the same claim in several articles, a review an import
 (tests/test_clusters.py, tests/test_reviews.py), a disagreement two figures whose qualifiers cannot
-both hold (the seed's pairs can), and a claim's parts an interruption (c02 has none)."""
+both hold (the seed's pairs can), a claim's parts an interruption (c02 has none), and a citation
+chain a relayed claim (tests/test_citation_chain_graph.py)."""
 
 
 def params_for(name: str) -> dict[str, str]:
