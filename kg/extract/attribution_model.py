@@ -334,7 +334,8 @@ class HybridAttributions:
 
 def _mention_span(attribution: Attribution) -> Span | None:
     mention = attribution.mention
-    return None if mention is None else Span.of(mention.doc.text, mention.start_char, mention.end_char)
+    # The mention's own text: the document's (Doc.text) is rebuilt token by token on every call.
+    return None if mention is None else Span(mention.start_char, mention.end_char, mention.text)
 
 
 def _inside(attribution: Attribution, outer: Attribution) -> bool:
