@@ -27,6 +27,7 @@ from cpkg.ontology import ONTOLOGY_DIR
 from cpkg.pipeline import Ingestor
 from cpkg.queries import run_named
 from cpkg.store import Store, open_store
+from news_corpus import HERALD, POST, TIMES
 from rdflib import OWL, RDF, RDFS, Graph, URIRef
 
 MINISTRY = "https://w3id.org/cpkg/id/agent/organization/health-ministry"
@@ -197,17 +198,6 @@ def test_a_short_quotation_clusters_with_itself_elsewhere() -> None:
 
 
 # ---------------------------------------------------------------- through the store
-
-HERALD = (
-    "RIVERTON (Reuters) - More than 9,000 people have been killed in the strikes on the northern district, "
-    "the Health Ministry said on Tuesday. The figure could not be independently confirmed.\n\n"
-    "The mayor said the schools would stay closed."
-)
-TIMES = (
-    "The Health Ministry said on Wednesday that 9,061 people have been killed in the strikes on the northern "
-    "district.\n\nResidents said the water supply was cut."
-)
-POST = "The Health Ministry said that 4,000 people have been killed in the strikes on the northern district."
 
 
 @pytest.fixture(scope="module")

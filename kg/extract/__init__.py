@@ -194,17 +194,14 @@ class _ArticleReader:
 
     def _mention_span(self, attribution: Attribution) -> Span | None:
         phrase = attribution.source or attribution.mention
-        return None if phrase is None else self._span_of(phrase)
-
-    def _span_of(self, phrase: SpacySpan) -> Span:
-        return Span.of(self.text, phrase.start_char, phrase.end_char)
+        return None if phrase is None else span_of(phrase)
 
     def _attributed_claim(self, attribution: Attribution, index: int) -> Claim:
         mention, appositive = attribution.mention, attribution.appositive
         cue, mention_span = attribution.cue, self._mention_span(attribution)
         citation = self.citations.get(id(attribution))
         if citation is not None and citation.reporter is not None:
-            mention, appositive, mention_span = citation.reporter, None, self._span_of(citation.reporter)
+            mention, appositive, mention_span = citation.reporter, None, span_of(citation.reporter)
         # A statement with a cue and no source in the text ("it was reported that …") is still a
         # claim: its speaker stays unresolved rather than guessed.
         speaker = self.resolver.resolve(mention, appositive, index) if mention is not None else UNRESOLVED
@@ -213,7 +210,7 @@ class _ArticleReader:
             # "according to Reuters, citing two officials": the officials' claim, relayed by Reuters.
             reported_by = (Report(cue=cue, agent=speaker.agent, mention=mention_span),)
             speaker = self.resolver.resolve(citation.mention, citation.appositive, index)
-            cue, mention_span = citation.cue, self._span_of(citation.mention)
+            cue, mention_span = citation.cue, span_of(citation.mention)
         agent = speaker.agent
         appositive = appositive if citation is None else citation.appositive
         if agent is not None and agent.kind in ("organization", "country") and appositive is not None:

@@ -31,7 +31,7 @@ from cpkg.extract.certainty import HEDGE_LEMMAS
 from cpkg.extract.cues import load_cue_lexicon
 from cpkg.extract.document import ParsedArticle
 from cpkg.extract.learned import AttributionTagger, PredictedAttribution
-from cpkg.extract.nlp import char_span
+from cpkg.extract.nlp import char_span, span_of
 from cpkg.model import Span
 from spacy.tokens import Doc
 from spacy.tokens import Span as SpacySpan
@@ -333,9 +333,7 @@ class HybridAttributions:
 
 
 def _mention_span(attribution: Attribution) -> Span | None:
-    mention = attribution.mention
-    # The mention's own text: the document's (Doc.text) is rebuilt token by token on every call.
-    return None if mention is None else Span(mention.start_char, mention.end_char, mention.text)
+    return None if attribution.mention is None else span_of(attribution.mention)
 
 
 def _inside(attribution: Attribution, outer: Attribution) -> bool:
