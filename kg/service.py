@@ -571,6 +571,17 @@ def clusters(store: Store, min_outlets: int, limit: int, offset: int) -> dict[st
     }
 
 
+def _report_of(row: Row, side: str) -> dict[str, Any]:
+    """One side of an unconfirmed-here, flat-there pair: ``side`` is ``marked`` or ``flat``."""
+    return {
+        "ref": _claim_ref(row[f"{side}Article"], row[f"{side}Claim"]),
+        "iri": row[f"{side}Claim"],
+        "document": row[f"{side}Article"],
+        "outlet": row.get(f"{side}Outlet") or "",
+        "text": row[side],
+    }
+
+
 def unconfirmed_elsewhere(store: Store, limit: int, offset: int) -> dict[str, Any]:
     """A page of the claims one outlet marks as not independently confirmed while another reports
     the same claim flatly (named query ``unconfirmed_elsewhere``): both reports, with their outlets
@@ -584,21 +595,8 @@ def unconfirmed_elsewhere(store: Store, limit: int, offset: int) -> dict[str, An
         pairs[key] = {
             "cluster": row["cluster"],
             "speaker": row.get("speakerLabel"),
-            "marked": {
-                "ref": _claim_ref(row["markedArticle"], row["markedClaim"]),
-                "iri": row["markedClaim"],
-                "document": row["markedArticle"],
-                "outlet": row.get("markedOutlet") or "",
-                "text": row["marked"],
-                "marker": row.get("marker"),
-            },
-            "flat": {
-                "ref": _claim_ref(row["flatArticle"], row["flatClaim"]),
-                "iri": row["flatClaim"],
-                "document": row["flatArticle"],
-                "outlet": row.get("flatOutlet") or "",
-                "text": row["flat"],
-            },
+            "marked": {**_report_of(row, "marked"), "marker": row.get("marker")},
+            "flat": _report_of(row, "flat"),
         }
     return {"pairs": list(pairs.values()), **_page(rows, limit, offset)}
 
