@@ -10,10 +10,11 @@ Each ``.rq`` file starts with a header of comments::
 and uses the prefixes of ``cpkg.namespaces`` without declaring them (they are prepended).
 Parameter kinds: ``string`` (bound as a literal to ``?NAME``), ``iri`` (``?NAME``), and ``agent`` /
 ``ref`` (an IRI is bound to ``?NAME``; anything else, a label or an id, to ``?NAMEKey`` as a
-literal). Optional parameters left out are bound to ``""`` (the query treats that as "any"), or,
-for ``iri``, left unbound. Values are bound by the store (``cpkg.sparql_text.bind``), never
-spliced into the text. ``ontology/queries/store/`` holds the stores' own queries, which are not
-listed.
+literal). A parameter left out binds nothing, so a query can use its variable as a pattern's
+term (a lookup when given, every value when not) or test it with ``BOUND``; an ``agent`` left
+out or given by IRI binds ``?NAMEKey`` to ``""``, which the speaker search reads as "any name".
+Values are bound by the store (``cpkg.sparql_text.bind``), never spliced into the text.
+``ontology/queries/store/`` holds the stores' own queries, which are not listed.
 """
 
 from __future__ import annotations
@@ -79,10 +80,8 @@ class NamedQuery:
             if value is None or value == "":
                 if not param.optional:
                     raise ParameterError(f"query {self.name!r} needs --param {param.name}=... ({param.description})")
-                if param.kind in ("agent", "ref"):
+                if param.kind == "agent":
                     bound[param.name + "Key"] = ""
-                elif param.kind == "string":
-                    bound[param.name] = ""
                 continue
             if param.kind == "string":
                 bound[param.name] = value
@@ -92,7 +91,8 @@ class NamedQuery:
                 match = _IRI.match(value.strip())
                 if match:
                     bound[param.name] = IRI(match.group(1))
-                    bound[param.name + "Key"] = ""
+                    if param.kind == "agent":
+                        bound[param.name + "Key"] = ""
                 elif param.kind == "agent":
                     # One speaker search everywhere: the name in the search form every agent carries
                     # (cpkg:searchName), so case, accents, titles and "the" do not matter.

@@ -19,7 +19,7 @@ from cpkg.errors import QueryError, ResultTruncatedError
 from cpkg.graph import extraction_to_dataset
 from cpkg.iris import agent_iri, claim_iri
 from cpkg.queries import named_queries, run_named, run_query
-from cpkg.sparql_text import bind, query_form
+from cpkg.sparql_text import bind, prebound, query_form
 from cpkg.store import Store, open_store
 from cpkg.store.oxigraph import OxigraphStore
 from cpkg.store.remote import RemoteStore
@@ -342,3 +342,16 @@ def test_bind_values_opens_the_where_group() -> None:
     store = OxigraphStore(None)
     store.update("INSERT DATA { GRAPH <urn:g> { <urn:a> <urn:b> 'c' } }")
     assert [row["s"] for row in store.select("SELECT ?s ?o WHERE { ?s ?p ?o }", {"o": "c"})] == ["urn:a"]
+
+
+def test_prebound_values_are_the_single_values_a_select_projects() -> None:
+    query = "SELECT ?a (STR(?b) AS ?label) WHERE { ?a <urn:p> ?b . ?a <urn:q> ?k }"
+    values = {"a": IRI("urn:a"), "b": "x", "label": "y", "k": "z", "many": [IRI("urn:1"), IRI("urn:2")]}
+    assert prebound(query, values) == {"a": IRI("urn:a")}
+    assert prebound("SELECT * WHERE { ?a ?p ?o }", {"a": IRI("urn:a"), "o": [1, 2]}) == {"a": IRI("urn:a")}
+    assert prebound("ASK { ?a ?p ?o }", {"a": IRI("urn:a")}) == {}
+    # substituted and joined, a value answers as if only joined
+    store = OxigraphStore(None)
+    store.update("INSERT DATA { GRAPH <urn:g> { <urn:a> <urn:p> 'x' . <urn:b> <urn:p> 'y' } }")
+    rows = store.select("SELECT ?s ?o WHERE { ?s <urn:p> ?o OPTIONAL { ?s <urn:none> ?n } }", {"s": IRI("urn:b")})
+    assert [(row["s"], row["o"]) for row in rows] == [("urn:b", "y")]

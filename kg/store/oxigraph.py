@@ -22,7 +22,7 @@ from cpkg.iris import article_iri
 from cpkg.namespaces import PREFIXES
 from cpkg.queries import store_query
 from cpkg.rdfterms import to_rdflib
-from cpkg.sparql_text import bind
+from cpkg.sparql_text import bind, oxigraph_term, prebound
 from cpkg.store import Query, SparqlAnswer, Store, StoreStats, query_text
 from cpkg.store.layout import ARTICLE_ID, CATALOG_GRAPH, CONTENT_HASH, SOURCE
 from cpkg.store.rows import IRI, Bindings, BlankNode, Row, Solutions, Value, literal_value
@@ -123,8 +123,12 @@ class OxigraphStore(Store):
     def select(
         self, query: Query, bindings: Bindings | None = None, *, limit: int | None = None, offset: int = 0
     ) -> Solutions:
+        text = query_text(query)
+        substitutions = {ox.Variable(name): oxigraph_term(value) for name, value in prebound(text, bindings).items()}
         answer = self._query(
-            bind(query_text(query), bindings, limit=limit, offset=offset), use_default_graph_as_union=True
+            bind(text, bindings, limit=limit, offset=offset),
+            substitutions=substitutions,
+            use_default_graph_as_union=True,
         )
         if not isinstance(answer, ox.QuerySolutions):
             raise QueryError("select() needs a SELECT query")
