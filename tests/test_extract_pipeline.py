@@ -113,3 +113,15 @@ def test_extract_jsonl_reads_folders_and_reports_a_bad_file_without_stopping(
 def test_extract_of_one_document_refuses_several_paths_with_a_hint(capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["extract", str(SEED), str(SEED), "--format", "json"]) == 2
     assert "use --format jsonl" in capsys.readouterr().err
+
+
+def test_a_parse_is_read_once() -> None:
+    from cpkg.articles import load_article
+
+    rules = build_extractor(["attributions=rules"])
+    parsed = rules.segmenter.parse(load_article(SEED))
+    first = rules.read(parsed)
+    ids = [claim.id for claim in first.claims]
+    with pytest.raises(ValueError, match="already read"):
+        rules.read(parsed)
+    assert [claim.id for claim in first.claims] == ids

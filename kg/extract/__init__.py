@@ -69,6 +69,10 @@ class Extractor:
             yield self.read(parsed)
 
     def read(self, parsed: ParsedArticle) -> Extraction:
+        """The extraction of a parse no reader has read: the reader adds its claims to the parse's
+        sentences, so a second reading would renumber and relink the first one's claims."""
+        if any(sentence.claims for sentence in parsed.sentences):
+            raise ValueError("this parse was already read; parse the article again to read it with another extractor")
         return _ArticleReader(self, parsed).read()
 
 
