@@ -65,8 +65,8 @@ def console_errors(browser: Any) -> list[str]:
     ]
 
 
-def store_document(server: LiveServer) -> dict[str, Any]:
-    return httpx.get(f"{server.base}/documents/{ARTICLE}", timeout=30).json()
+def store_document(server: LiveServer, article: str = ARTICLE) -> dict[str, Any]:
+    return httpx.get(f"{server.base}/documents/{article}", timeout=30).json()
 
 
 def test_article_list(server, browser):
@@ -433,4 +433,28 @@ def test_search_box_finds_speakers_and_claim_text(news_server, browser):
     shot(browser, "web-search")
     open_page(browser, news_server.base + "/find?q=" + "%3Cimg%20src%3Dx%20onerror%3Dalert(1)%3E")
     assert not browser.find_elements(By.CSS_SELECTOR, "#app img")
+    assert not console_errors(browser)
+
+
+RELAYED = "The Associated Press reported that the ministry said 12 schools were closed."
+
+
+@pytest.fixture(scope="module")
+def relay_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
+    """One article whose claim reached it through a relay: the ministry's, reported by AP."""
+    folder = tmp_path_factory.mktemp("relay")
+    (folder / "wire.txt").write_text(RELAYED + "\n")
+    assert main(["ingest", str(folder / "wire.txt"), "--store", str(folder / "store")]) == 0
+    with live_server(folder / "store") as live:
+        yield live
+
+
+def test_the_trace_shows_who_relayed_the_claim(relay_server, browser):
+    document = store_document(relay_server, "wire")
+    ministry = next(c for c in document["claims"] if c["speaker"] and c["speaker"]["label"] == "ministry")
+    open_page(browser, f"{relay_server.base}/articles/wire?claim={ministry['ref'].replace('/', '%2F')}")
+    relay = wait_for(browser, "return document.querySelector('#trace [data-testid=relay]')")
+    assert relay.text == "Associated Press “The Associated Press”, “reported”"
+    assert relay.find_element(By.TAG_NAME, "a").get_attribute("href").endswith("/speakers/associated-press")
+    shot(browser, "web-trace-relayed")
     assert not console_errors(browser)

@@ -290,6 +290,19 @@ class HybridAttributions:
             and not any(q in text[model.content.start : rule.cue.start] for q in QUOTATION_MARKS)
         )
 
+    @staticmethod
+    def _named_by_rule(model: Attribution, rules: list[Attribution]) -> Attribution:
+        """A model attribution without a source takes the source a rule of the same cue names
+        ("…, according to Reuters"), unless that source lies in the model's content."""
+        parts = model.parts or (model.content,)
+        for rule in rules:
+            if rule.mention is None or not rule.cue.overlaps(model.cue):
+                continue
+            mention = span_of(rule.source or rule.mention)
+            if not any(part.overlaps(mention) for part in parts):
+                return replace(model, mention=rule.mention, appositive=rule.appositive, source=rule.source)
+        return model
+
     def _nests(self, parsed: ParsedArticle, rule: Attribution, kept: list[Attribution]) -> bool:
         """A model attribution stated inside the rule's content, or the rule relayed in a model's."""
         return any(
@@ -304,6 +317,8 @@ class HybridAttributions:
         for model in self.learned.find(parsed):
             if self._hedge(parsed, model):
                 continue
+            if model.mention is None:
+                model = self._named_by_rule(model, rules)
             coordinated = [
                 rule
                 for rule in saying

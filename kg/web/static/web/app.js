@@ -96,6 +96,12 @@ function renderTrace(target, claim, trace) {
   }
   add("Mention", row.mention ? `“${row.mention}”` : "");
   add("Cue", row.cue ? `“${row.cue}”` : "");
+  // The sources that relayed the claim to the article, from the speaker outwards, each with the
+  // words that name and credit it.
+  const relays = [...(trace.citations || [])].sort((a, b) => Number(a.position) - Number(b.position));
+  add("Relayed by", ...relays.map((r) => el("div", { "data-testid": "relay" },
+    r.source ? el("a", { href: speakerHref(r.source) }, r.sourceLabel || r.source) : "an unnamed source",
+    [r.mention && `“${r.mention}”`, r.cue && `“${r.cue}”`].filter(Boolean).map((w) => ` ${w}`).join(","))));
   add("Title", row.honorific || "");
   add("Role", distinct(rows, "role").join(", "));
   const orgs = new Map();
