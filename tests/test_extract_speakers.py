@@ -162,3 +162,17 @@ def test_names_normalise_to_one_key_and_one_search_form():
     assert slug("Mr.\u00a0José Núñez’s") == slug("jose nunez") == "jose-nunez"
     assert search_key("The Israeli  Military") == search_key("israeli military")
     assert slug("Иван Петров") == "иван-петров"
+
+
+def test_a_document_with_a_name_after_it_is_the_document_not_that_person(extractor):
+    # "the police chief, Col. Ana Ribeiro" is the person named after the comma; a document is not.
+    text = 'Ann Lee\'s essay, "Maria, share your story," said the city must act now.'
+    article = article_from_text(text, id="story")
+    parsed = extractor.segmenter.parse(article)
+    doc = parsed.doc
+    mention = doc.char_span(0, text.index(","))
+    appositive = doc.char_span(text.index("Maria"), text.index("Maria") + len("Maria"))
+    assert mention is not None and appositive is not None
+    resolved = extractor.speakers.for_article(article).resolve(mention, appositive, 0)
+    assert resolved.agent is not None and resolved.agent.kind == "document"
+    assert resolved.agent.author is not None and resolved.agent.author.label == "Ann Lee"

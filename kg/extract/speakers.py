@@ -847,7 +847,9 @@ class SpeakerResolver:
             role_span = appositive if appositive is not None else (doc[rest[0].i : rest[-1].i + 1] if rest else None)
             return self._with_role(named, role_span, primary, head)
         other = appositive if appositive is not None else (doc[rest[0].i : rest[-1].i + 1] if rest else None)
-        if other is not None:
+        # "the police chief, Col. Ana Ribeiro" is the person; "Ouisa Davis' commentary, 'Melania,
+        # tell your story'" is a document, whatever name follows it.
+        if other is not None and head.lemma_.lower() not in DOCUMENT_NOUNS:
             other_tokens = _strip(list(other))
             if other_tokens and any(t.pos_ == "PROPN" for t in other_tokens):
                 swapped = self._by_name(other_tokens, self._head(other_tokens))
