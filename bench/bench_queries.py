@@ -43,7 +43,9 @@ import pyoxigraph as ox
 import synthetic
 from cpkg.errors import NotFound
 from cpkg.queries import NamedQuery, named_queries, run_named
+from cpkg.service import claims_json
 from cpkg.store.oxigraph import OxigraphStore
+from cpkg.store.rows import IRI
 
 SLOW = 2.0
 """Seconds: a case whose first (warming) run takes longer is measured by one more run."""
@@ -59,7 +61,9 @@ class Case:
     bound: bool = True
     """A parameter narrows the answer (an interactive query; the 20 ms target applies)."""
     user_path: bool = False
-    """Run through ``run_named`` (with the suggestion look-up for a speaker matching nobody)."""
+    """Run through ``run_named`` (with the suggestion look-up for a speaker matching nobody), or,
+    for ``claim_details`` given several claims, through ``claims_json``: the JSON contract of a
+    REST page of claims (details, figures, parts, reports and aliases, each query bound to the page)."""
 
 
 @dataclass
@@ -110,18 +114,20 @@ def sample_values(store: OxigraphStore) -> dict[str, str]:
         prefix + "SELECT ?s WHERE { ?c prov:wasAttributedTo ?s } GROUP BY ?s ORDER BY DESC(COUNT(?c)) ?s LIMIT 1",
     )
     label = first(store, prefix + f"SELECT ?l WHERE {{ <{speaker}> rdfs:label ?l }} ORDER BY ?l LIMIT 1")
-    claim_row = store.select(
+    claim_rows = store.select(
         prefix
         + "PREFIX schema: <https://schema.org/> SELECT ?c ?id ?a WHERE { ?c prov:wasAttributedTo <"
         + speaker
-        + "> ; schema:identifier ?id ; schema:appearance/schema:identifier ?a } ORDER BY ?a ?id LIMIT 1"
-    )[0]
+        + "> ; schema:identifier ?id ; schema:appearance/schema:identifier ?a } ORDER BY ?a ?id LIMIT 20"
+    )
+    claim_row = claim_rows[0]
     member = first(store, "SELECT ?a WHERE { ?m <http://www.w3.org/ns/org#member> ?a } LIMIT 1")
     return {
         "speaker_iri": speaker,
         "speaker_name": label,
         "claim_iri": str(claim_row["c"]),
         "claim_id": str(claim_row["id"]),
+        "claim_page": " ".join(str(row["c"]) for row in claim_rows),
         "article": str(claim_row["a"]),
         "member_iri": member,
     }
@@ -141,6 +147,8 @@ def cases(queries: dict[str, NamedQuery], v: dict[str, str]) -> list[Case]:
         Case("claim id in an article", "trace_claim", {"claim": v["claim_id"], "article": v["article"]}),
         Case("claim by IRI", "trace_claim", {"claim": v["claim_iri"]}),
         Case("an article's claims", "trace_claim", {"article": v["article"]}),
+        Case("claim", "claim_details", {"claim": v["claim_iri"]}),
+        Case("REST page: 20 claims' JSON", "claim_details", {"claim": v["claim_page"]}, user_path=True),
         Case("speaker by name", "claims", {"speaker": v["speaker_name"]}),
         Case("speaker matching nobody", "claims", {"speaker": NOBODY}),
         Case("one article", "claims", {"document": v["article"]}),
@@ -201,6 +209,8 @@ def timed(
 
 
 def run_case(store: OxigraphStore, queries: dict[str, NamedQuery], case: Case) -> int:
+    if case.user_path and case.query == "claim_details":
+        return len(claims_json(store, [IRI(claim) for claim in case.params["claim"].split()]))
     if case.user_path:
         try:
             return len(run_named(store, case.query, case.params))
