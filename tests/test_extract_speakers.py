@@ -176,3 +176,16 @@ def test_a_document_with_a_name_after_it_is_the_document_not_that_person(extract
     resolved = extractor.speakers.for_article(article).resolve(mention, appositive, 0)
     assert resolved.agent is not None and resolved.agent.kind == "document"
     assert resolved.agent.author is not None and resolved.agent.author.label == "Ann Lee"
+
+
+def test_they_is_never_a_state_named_beside_a_person(extractor):
+    text = (
+        "The mayor met Ann Cole, Democrat of Vermont, and Bo Dunn, Republican of Iowa, on Monday. "
+        "They said on Thursday that the plan was too costly."
+    )
+    claim = said(extract(extractor, text), "that the plan")
+    assert claim.speaker is None or claim.speaker.kind != "country"
+    russia = said(
+        extract(extractor, "Russia denied the report on Monday. They said the ships had left port."), "the ships"
+    )
+    assert russia.speaker is not None and russia.speaker.label == "Russia"

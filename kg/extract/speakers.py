@@ -1052,6 +1052,8 @@ class SpeakerResolver:
             if e.kind in kinds
             and (e.kind != "anonymous" or e.head in PERSON_NOUNS)
             and (quoted or e is not self.author)
+            # "they" may be a country's government, never a state or a city ("Leahy, Democrat of Vermont")
+            and (e.kind != "country" or word not in PLURAL_PRONOUNS or e.label.lower() in countries())
         ]
         gender = PRONOUN_GENDER.get(word)
         found = self._ranked(token, fits, PRONOUN_WINDOW, gender, factors=factors)
