@@ -11,6 +11,7 @@ read-only from one.
 
 from __future__ import annotations
 
+import gc
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -215,7 +216,14 @@ class OxigraphStore(Store):
         self._oxigraph.bulk_load(data, format=RDF_FORMATS[format].oxigraph, to_graph=ox.NamedNode(graph))
 
     def close(self) -> None:
-        if self._store is not None:
-            if self.path is not None and not self.read_only:
-                self._store.flush()
-            self._store = None
+        store, self._store = self._store, None
+        if store is None:
+            return
+        if self.path is not None and not self.read_only:
+            store.flush()
+        del store
+        if self.path is not None:
+            # pyoxigraph has no close: the database, and its lock on the folder, goes with the last
+            # reference to it, and answers caught in reference cycles hold one until a collection.
+            # Collected now, the next process (a restarted server) can open the store at once.
+            gc.collect()
