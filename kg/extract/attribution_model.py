@@ -166,6 +166,23 @@ def _without_trailing(parsed: ParsedArticle, parts: Parts, cue: SpacySpan) -> Pa
     return (*parts[:-1], (start, end)) if end > start else parts[:-1]
 
 
+def _without_addressee(parts: Parts, cue: SpacySpan) -> Parts:
+    """The content without the one it was said to: "told *Israel's envoy* to remain out" said "to
+    remain out"; the addressee opens the content and the cue's clause follows it."""
+    if not parts:
+        return parts
+    start, end = parts[0]
+    verb = cue.root
+    clauses = [c for c in verb.children if c.dep_ in ("xcomp", "ccomp") and c.i > verb.i]
+    for child in verb.children:
+        if child.dep_ not in ("dobj", "dative", "iobj") or child.left_edge.idx != start:
+            continue
+        after = [c.left_edge.idx for c in clauses if c.left_edge.i > child.right_edge.i]
+        if after and after[0] < end:
+            return ((after[0], end), *parts[1:])
+    return parts
+
+
 def _to_attribution(parsed: ParsedArticle, predicted: PredictedAttribution) -> Attribution | None:
     doc, text = parsed.doc, parsed.text
     cue_parts = _trimmed(text, predicted.cue)
@@ -176,7 +193,7 @@ def _to_attribution(parsed: ParsedArticle, predicted: PredictedAttribution) -> A
     if sentence is None or cue_tokens is None:
         return None
     content_parts = _within_paragraph(text, _trimmed(text, predicted.content), cue_parts[0][0])
-    content_parts = _without_trailing(parsed, content_parts, cue_tokens)
+    content_parts = _without_addressee(_without_trailing(parsed, content_parts, cue_tokens), cue_tokens)
     if not content_parts or not _says_something(doc, content_parts):
         return None
     mention = appositive = source = None
@@ -290,6 +307,28 @@ class HybridAttributions:
             and not any(q in text[model.content.start : rule.cue.start] for q in QUOTATION_MARKS)
         )
 
+    def _act_beside_saying(self, parsed: ParsedArticle, model: Attribution, kept: list[Attribution]) -> bool:
+        """An act coordinated with a statement of the same sentence ("Jordan *recalled its
+        ambassador* and told Israel's envoy to stay out"): a verb that is not one of saying, with
+        no clause after it, beside a verb of saying, reports nothing."""
+        if self._reports(parsed, model):
+            return False
+        cue = self._cue(parsed, model)
+        if cue is None:
+            return False
+        verb = cue.root
+        partners = {t.i for t in verb.conjuncts}
+        for other in kept:
+            other_cue = self._cue(parsed, other)
+            if (
+                other is not model
+                and other_cue is not None
+                and other_cue.root.i in partners
+                and other_cue.root.lemma_.lower() in self.speech_verbs
+            ):
+                return True
+        return False
+
     @staticmethod
     def _named_by_rule(model: Attribution, rules: list[Attribution]) -> Attribution:
         """A model attribution without a source takes the source a rule of the same cue names
@@ -305,8 +344,15 @@ class HybridAttributions:
 
     def _nests(self, parsed: ParsedArticle, rule: Attribution, kept: list[Attribution]) -> bool:
         """A model attribution stated inside the rule's content, or the rule relayed in a model's."""
+        # A rule re-reading a model's cue is its rival, not its relay; a sourceless model span
+        # ("citing two officials") relays no one.
         return any(
-            _inside(model, rule) or (_inside(rule, model) and self._relays(parsed, rule, model)) for model in kept
+            not rule.cue.overlaps(model.cue)
+            and (
+                (model.mention is not None and _inside(model, rule))
+                or (_inside(rule, model) and self._relays(parsed, rule, model))
+            )
+            for model in kept
         )
 
     def find(self, parsed: ParsedArticle) -> list[Attribution]:
@@ -342,8 +388,17 @@ class HybridAttributions:
             if model.context == "embedded_headline" and any(r.context == "embedded_headline" for r in rivals):
                 continue
             kept.append(model)
+        kept = [model for model in kept if not self._act_beside_saying(parsed, model, kept)]
         added = [rule for rule in rules if rule in split_off or not any(_contradicts(m, rule) for m in kept)]
-        nesting = [rule for rule in saying if rule not in added and self._nests(parsed, rule, kept)]
+        # The rules leave a verb inside an "according to" content to it; relayed, it is a claim of its own.
+        reported = [
+            verb
+            for sentence in parsed.sentences
+            if not sentence.headline
+            for verb in self.rules.finder.from_verbs(sentence.span, "body")
+            if verb not in saying and self._says(parsed, verb)
+        ]
+        nesting = [rule for rule in saying + reported if rule not in added and self._nests(parsed, rule, kept)]
         return sorted(kept + added + nesting, key=lambda a: a.content.start)
 
 
