@@ -847,8 +847,8 @@ class SpeakerResolver:
             role_span = appositive if appositive is not None else (doc[rest[0].i : rest[-1].i + 1] if rest else None)
             return self._with_role(named, role_span, primary, head)
         other = appositive if appositive is not None else (doc[rest[0].i : rest[-1].i + 1] if rest else None)
-        # "the police chief, Col. Ana Ribeiro" is the person; "Ouisa Davis' commentary, 'Melania,
-        # tell your story'" is a document, whatever name follows it.
+        # "the police chief, Col. Ana Ribeiro" is the person; "Ann Lee's essay, 'Maria, share your
+        # story,'" is a document, whatever name follows it.
         if other is not None and head.lemma_.lower() not in DOCUMENT_NOUNS:
             other_tokens = _strip(list(other))
             if other_tokens and any(t.pos_ == "PROPN" for t in other_tokens):
@@ -1052,7 +1052,7 @@ class SpeakerResolver:
             if e.kind in kinds
             and (e.kind != "anonymous" or e.head in PERSON_NOUNS)
             and (quoted or e is not self.author)
-            # "they" may be a country's government, never a state or a city ("Leahy, Democrat of Vermont")
+            # "they" may be a country's government, never a state or a city ("Ann Cole, Democrat of Vermont")
             and (e.kind != "country" or word not in PLURAL_PRONOUNS or e.label.lower() in countries())
         ]
         gender = PRONOUN_GENDER.get(word)
