@@ -8,7 +8,6 @@ The extraction is built by hand, so these tests do not depend on the extractor.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable
 
 import pytest
 from cpkg import service
@@ -20,6 +19,7 @@ from cpkg.ontology import ONTOLOGY_DIR
 from cpkg.queries import run_named
 from cpkg.store import open_store
 from cpkg.validate import ENGINES, Engine, validate
+from mutations import Mutation, mutated, remove_value, set_value
 from rdflib import OWL, RDF, RDFS, XSD, Graph, Literal, Namespace, URIRef
 from rdflib.namespace import PROV, SKOS
 
@@ -67,13 +67,6 @@ def chain_graph() -> Graph:
     return dataset_graph(extraction_to_dataset(chain_extraction(), generated_at=dt.datetime(2024, 1, 1, tzinfo=dt.UTC)))
 
 
-def copy(graph: Graph) -> Graph:
-    result = Graph()
-    for triple in graph:
-        result.add(triple)
-    return result
-
-
 def test_the_chain_is_a_line_of_prov_derivations(chain_graph: Graph) -> None:
     g = chain_graph
     assert (R1, PROV.wasDerivedFrom, C02) in g and (R2, PROV.wasDerivedFrom, R1) in g
@@ -103,27 +96,19 @@ def test_the_chain_conforms(chain_graph: Graph, engine: Engine) -> None:
     assert result.conforms, result.readable()
 
 
-def _set(s, p, o) -> Callable[[Graph], None]:
-    return lambda g: g.set((s, p, o))
-
-
-def _remove(s, p) -> Callable[[Graph], None]:
-    return lambda g: g.remove((s, p, None))
-
-
-MUTATIONS: dict[str, tuple[str, Callable[[Graph], None]]] = {
-    "no position": ("ReportPositionShape", _remove(R1, CP.chainPosition)),
-    "position zero": ("ReportPositionShape", _set(R1, CP.chainPosition, Literal(0, datatype=XSD.integer))),
-    "position as text": ("ReportPositionShape", _set(R1, CP.chainPosition, Literal("1"))),
-    "two links at one position": ("ReportShape", _set(R2, CP.chainPosition, Literal(1, datatype=XSD.integer))),
-    "a link skipped": ("ReportShape", _set(R2, CP.chainPosition, Literal(3, datatype=XSD.integer))),
-    "derived from the wrong link": ("ReportShape", _set(R2, PROV.wasDerivedFrom, C02)),
-    "no cue": ("ReportCueShape", _remove(R1, CP.reportCue)),
-    "not a link of a claim": ("ReportChainOfShape", _set(R1, CP.chainOf, R2)),
-    "stated in no claim": ("ReportClaimShape", _set(R1, CP.reportClaim, URIRef("urn:x:nothing"))),
-    "source untyped": ("ReportSourceShape", _set(R2, PROV.wasAttributedTo, URIRef("urn:x:nobody"))),
-    "no qualified derivation": ("ReportDerivationShape", _remove(R1, PROV.qualifiedDerivation)),
-    "derivation of nothing": ("DerivationShape", _remove(URIRef(f"{R1}/derivation"), PROV.entity)),
+MUTATIONS: dict[str, tuple[str, Mutation]] = {
+    "no position": ("ReportPositionShape", remove_value(R1, CP.chainPosition)),
+    "position zero": ("ReportPositionShape", set_value(R1, CP.chainPosition, Literal(0, datatype=XSD.integer))),
+    "position as text": ("ReportPositionShape", set_value(R1, CP.chainPosition, Literal("1"))),
+    "two links at one position": ("ReportShape", set_value(R2, CP.chainPosition, Literal(1, datatype=XSD.integer))),
+    "a link skipped": ("ReportShape", set_value(R2, CP.chainPosition, Literal(3, datatype=XSD.integer))),
+    "derived from the wrong link": ("ReportShape", set_value(R2, PROV.wasDerivedFrom, C02)),
+    "no cue": ("ReportCueShape", remove_value(R1, CP.reportCue)),
+    "not a link of a claim": ("ReportChainOfShape", set_value(R1, CP.chainOf, R2)),
+    "stated in no claim": ("ReportClaimShape", set_value(R1, CP.reportClaim, URIRef("urn:x:nothing"))),
+    "source untyped": ("ReportSourceShape", set_value(R2, PROV.wasAttributedTo, URIRef("urn:x:nobody"))),
+    "no qualified derivation": ("ReportDerivationShape", remove_value(R1, PROV.qualifiedDerivation)),
+    "derivation of nothing": ("DerivationShape", remove_value(URIRef(f"{R1}/derivation"), PROV.entity)),
 }
 
 
@@ -131,8 +116,7 @@ MUTATIONS: dict[str, tuple[str, Callable[[Graph], None]]] = {
 @pytest.mark.parametrize("case", sorted(MUTATIONS))
 def test_a_broken_chain_fails_naming_the_shape(chain_graph: Graph, case: str, engine: Engine) -> None:
     shape, mutate = MUTATIONS[case]
-    graph = copy(chain_graph)
-    mutate(graph)
+    graph = mutated(chain_graph, mutate)
     result = validate(graph, engine=engine)
     assert not result.conforms
     assert shape in result.shapes, result.readable()
@@ -140,8 +124,7 @@ def test_a_broken_chain_fails_naming_the_shape(chain_graph: Graph, case: str, en
 
 @pytest.mark.parametrize("case", sorted(MUTATIONS))
 def test_both_engines_report_the_same_chain_violations(chain_graph: Graph, case: str) -> None:
-    graph = copy(chain_graph)
-    MUTATIONS[case][1](graph)
+    graph = mutated(chain_graph, MUTATIONS[case][1])
     assert validate(graph, engine="compiled").violations == validate(graph, engine="pyshacl").violations
 
 

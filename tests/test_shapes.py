@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable
 
 import pytest
 from cpkg.graph import dataset_graph, extraction_to_dataset
@@ -13,6 +12,7 @@ from cpkg.validate import ENGINES, Engine, validate
 from fixtures_graph import seed_extraction
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from mutations import Mutation, add_value, mutated, remove_value, set_value
 from rdflib import RDF, RDFS, XSD, Graph, Literal, Namespace, URIRef
 from rdflib.namespace import PROV, SDO
 
@@ -31,74 +31,61 @@ def seed_graph() -> Graph:
     return dataset_graph(extraction_to_dataset(EX, generated_at=dt.datetime(2024, 1, 1, tzinfo=dt.UTC)))
 
 
-def copy(graph: Graph) -> Graph:
-    result = Graph()
-    for triple in graph:
-        result.add(triple)
-    return result
-
-
 def test_seed_graph_conforms(seed_graph: Graph) -> None:
     result = validate(seed_graph)
     assert result.conforms, result.readable()
     assert result.violations == []
 
 
-def _set(s, p, o) -> Callable[[Graph], None]:
-    return lambda g: g.set((s, p, o))
-
-
-def _remove(s, p, o=None) -> Callable[[Graph], None]:
-    return lambda g: g.remove((s, p, o))
-
-
-def _add(s, p, o) -> Callable[[Graph], None]:
-    return lambda g: g.add((s, p, o))
-
-
 POS = URIRef(f"{C01}/content/position")
 QUOTE = URIRef(f"{C01}/content/quote")
 Q1 = URIRef(f"{C01}/quantity/1")
 
-MUTATIONS: dict[str, tuple[str, Callable[[Graph], None]]] = {
-    "end past text": ("SpanExactTextShape", _set(POS, OA.end, Literal(999_999, datatype=XSD.integer))),
-    "start after end": ("SpanExactTextShape", _set(POS, OA.start, Literal(180, datatype=XSD.integer))),
-    "exact text differs": ("SpanExactTextShape", _set(QUOTE, OA.exact, Literal("more than 9,001 Palestinians"))),
-    "negative start": ("PositionSelectorShape", _set(POS, OA.start, Literal(-1, datatype=XSD.integer))),
-    "second content": ("ClaimContentShape", _add(C01, CP.content, URIRef(f"{C13}/content"))),
-    "no content": ("ClaimContentShape", _remove(C01, CP.content)),
-    "no verification": ("ClaimVerificationShape", _remove(C01, CP.verificationStatus)),
-    "two verifications": ("ClaimVerificationShape", _add(C01, CP.verificationStatus, CP.NotIndependentlyConfirmed)),
-    "foreign verification": ("ClaimVerificationShape", _set(C01, CP.verificationStatus, CP.Confirmed)),
-    "no cue": ("AttributedClaimCueShape", _remove(C01, CP.cue)),
-    "no speaker": ("ClaimSpeakerShape", _remove(C01, PROV.wasAttributedTo)),
-    "two speakers": ("ClaimAttributionShape", _add(C01, PROV.wasAttributedTo, URIRef(agent_iri("israel")))),
+MUTATIONS: dict[str, tuple[str, Mutation]] = {
+    "end past text": ("SpanExactTextShape", set_value(POS, OA.end, Literal(999_999, datatype=XSD.integer))),
+    "start after end": ("SpanExactTextShape", set_value(POS, OA.start, Literal(180, datatype=XSD.integer))),
+    "exact text differs": ("SpanExactTextShape", set_value(QUOTE, OA.exact, Literal("more than 9,001 Palestinians"))),
+    "negative start": ("PositionSelectorShape", set_value(POS, OA.start, Literal(-1, datatype=XSD.integer))),
+    "second content": ("ClaimContentShape", add_value(C01, CP.content, URIRef(f"{C13}/content"))),
+    "no content": ("ClaimContentShape", remove_value(C01, CP.content)),
+    "no verification": ("ClaimVerificationShape", remove_value(C01, CP.verificationStatus)),
+    "two verifications": (
+        "ClaimVerificationShape",
+        add_value(C01, CP.verificationStatus, CP.NotIndependentlyConfirmed),
+    ),
+    "foreign verification": ("ClaimVerificationShape", set_value(C01, CP.verificationStatus, CP.Confirmed)),
+    "no cue": ("AttributedClaimCueShape", remove_value(C01, CP.cue)),
+    "no speaker": ("ClaimSpeakerShape", remove_value(C01, PROV.wasAttributedTo)),
+    "two speakers": ("ClaimAttributionShape", add_value(C01, PROV.wasAttributedTo, URIRef(agent_iri("israel")))),
     "resolution outside the scheme": (
         "AttributionShape",
-        _set(QUALIFIED_C01, CP.resolutionMethod, CP.ByGuessing),
+        set_value(QUALIFIED_C01, CP.resolutionMethod, CP.ByGuessing),
     ),
     "confidence above one": (
         "AttributionShape",
-        _set(QUALIFIED_C01, CP.confidence, Literal("1.5", datatype=XSD.decimal)),
+        set_value(QUALIFIED_C01, CP.confidence, Literal("1.5", datatype=XSD.decimal)),
     ),
-    "speaker untyped": ("AttributedClaimSpeakerShape", _set(C01, PROV.wasAttributedTo, URIRef("urn:x:nobody"))),
-    "speaker without label": ("AgentLabelShape", _remove(QUD, RDFS.label)),
+    "speaker untyped": ("AttributedClaimSpeakerShape", set_value(C01, PROV.wasAttributedTo, URIRef("urn:x:nobody"))),
+    "speaker without label": ("AgentLabelShape", remove_value(QUD, RDFS.label)),
     "agent of no kind": (
         "AgentKindShape",
         lambda g: [g.remove((QUD, RDF.type, t)) for t in list(g.objects(QUD, RDF.type)) if t != PROV.Agent],
     ),
-    "negative quantity": ("QuantityValueShape", _set(Q1, SDO.value, Literal("-5", datatype=XSD.decimal))),
-    "quantity as string": ("QuantityValueShape", _set(Q1, SDO.value, Literal("9000"))),
-    "unknown qualifier": ("QuantityQualifierShape", _set(Q1, CP.qualifier, CP.Roughly)),
-    "said_on not a date": ("ClaimSaidOnShape", _set(C01, CP.saidOn, Literal("Thursday"))),
+    "negative quantity": ("QuantityValueShape", set_value(Q1, SDO.value, Literal("-5", datatype=XSD.decimal))),
+    "quantity as string": ("QuantityValueShape", set_value(Q1, SDO.value, Literal("9000"))),
+    "unknown qualifier": ("QuantityQualifierShape", set_value(Q1, CP.qualifier, CP.Roughly)),
+    "said_on not a date": ("ClaimSaidOnShape", set_value(C01, CP.saidOn, Literal("Thursday"))),
     "said_on a datetime": (
         "ClaimSaidOnShape",
-        _set(C01, CP.saidOn, Literal("2023-11-02T00:00:00", datatype=XSD.dateTime)),
+        set_value(C01, CP.saidOn, Literal("2023-11-02T00:00:00", datatype=XSD.dateTime)),
     ),
-    "published not a date": ("ArticleDatePublishedShape", _set(ARTICLE, SDO.datePublished, Literal("2 Nov"))),
-    "no article text": ("ArticleTextShape", _remove(ARTICLE, SDO.text)),
-    "marker covers unmarked claim": ("VerificationMarkerShape", _set(C13, CP.verificationStatus, CP.Unmarked)),
-    "no quote selector": ("SpanQuoteShape", _remove(URIRef(f"{C01}/cue"), OA.hasSelector, URIRef(f"{C01}/cue/quote"))),
+    "published not a date": ("ArticleDatePublishedShape", set_value(ARTICLE, SDO.datePublished, Literal("2 Nov"))),
+    "no article text": ("ArticleTextShape", remove_value(ARTICLE, SDO.text)),
+    "marker covers unmarked claim": ("VerificationMarkerShape", set_value(C13, CP.verificationStatus, CP.Unmarked)),
+    "no quote selector": (
+        "SpanQuoteShape",
+        remove_value(URIRef(f"{C01}/cue"), OA.hasSelector, URIRef(f"{C01}/cue/quote")),
+    ),
 }
 
 
@@ -106,8 +93,7 @@ MUTATIONS: dict[str, tuple[str, Callable[[Graph], None]]] = {
 @pytest.mark.parametrize("case", sorted(MUTATIONS))
 def test_mutation_fails_naming_the_shape(seed_graph: Graph, case: str, engine: Engine) -> None:
     shape, mutate = MUTATIONS[case]
-    graph = copy(seed_graph)
-    mutate(graph)
+    graph = mutated(seed_graph, mutate)
     result = validate(graph, engine=engine)
     assert not result.conforms
     assert shape in result.shapes, result.readable()
@@ -116,8 +102,7 @@ def test_mutation_fails_naming_the_shape(seed_graph: Graph, case: str, engine: E
 
 @pytest.mark.parametrize("case", sorted(MUTATIONS))
 def test_the_compiled_engine_reports_what_pyshacl_reports(seed_graph: Graph, case: str) -> None:
-    graph = copy(seed_graph)
-    MUTATIONS[case][1](graph)
+    graph = mutated(seed_graph, MUTATIONS[case][1])
     compiled, reference = validate(graph, engine="compiled"), validate(graph, engine="pyshacl")
     assert compiled.violations == reference.violations
 
@@ -129,7 +114,7 @@ ODD_VALUES = [Literal(-3), Literal("x"), Literal("", lang="en"), Literal(2.5), U
 @given(data=st.data())
 def test_the_engines_agree_on_random_damage(seed_graph: Graph, data: st.DataObject) -> None:
     triples = sorted(seed_graph, key=str)
-    graph = copy(seed_graph)
+    graph = mutated(seed_graph)
     for _ in range(data.draw(st.integers(1, 3))):
         s, p, o = data.draw(st.sampled_from(triples))
         if data.draw(st.booleans()):
@@ -152,8 +137,7 @@ def test_the_compiled_engine_refuses_shapes_it_cannot_check() -> None:
 
 
 def test_report_is_readable(seed_graph: Graph) -> None:
-    graph = copy(seed_graph)
-    graph.set((QUOTE, OA.exact, Literal("wrong words")))
+    graph = mutated(seed_graph, set_value(QUOTE, OA.exact, Literal("wrong words")))
     text = validate(graph).readable()
     assert "SpanExactTextShape" in text and "wrong words" in text and "81..172" in text
 
