@@ -61,9 +61,10 @@ class Case:
     bound: bool = True
     """A parameter narrows the answer (an interactive query; the 20 ms target applies)."""
     user_path: bool = False
-    """Run through ``run_named`` (with the suggestion look-up for a speaker matching nobody), or,
-    for ``claim_details`` given several claims, through ``claims_json``: the JSON contract of a
-    REST page of claims (details, figures, parts, reports and aliases, each query bound to the page)."""
+    """Run through ``run_named`` (with the suggestion look-up for a speaker matching nobody)."""
+    rest_page: bool = False
+    """The claims (IRIs, space-separated) read through ``claims_json``, as a REST page reads them:
+    details, figures, parts, reports and aliases, each query bound to the whole page."""
 
 
 @dataclass
@@ -148,7 +149,7 @@ def cases(queries: dict[str, NamedQuery], v: dict[str, str]) -> list[Case]:
         Case("claim by IRI", "trace_claim", {"claim": v["claim_iri"]}),
         Case("an article's claims", "trace_claim", {"article": v["article"]}),
         Case("claim", "claim_details", {"claim": v["claim_iri"]}),
-        Case("REST page: 20 claims' JSON", "claim_details", {"claim": v["claim_page"]}, user_path=True),
+        Case("REST page: 20 claims' JSON", "claim_details", {"claim": v["claim_page"]}, rest_page=True),
         Case("speaker by name", "claims", {"speaker": v["speaker_name"]}),
         Case("speaker matching nobody", "claims", {"speaker": NOBODY}),
         Case("one article", "claims", {"document": v["article"]}),
@@ -209,7 +210,7 @@ def timed(
 
 
 def run_case(store: OxigraphStore, queries: dict[str, NamedQuery], case: Case) -> int:
-    if case.user_path and case.query == "claim_details":
+    if case.rest_page:
         return len(claims_json(store, [IRI(claim) for claim in case.params["claim"].split()]))
     if case.user_path:
         try:

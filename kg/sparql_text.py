@@ -86,7 +86,7 @@ class _QueryParts:
     pages: bool
     """The query has its own LIMIT or OFFSET."""
     projected: frozenset[str] | None
-    """The variables a SELECT projects as they are (None: ``SELECT *``, every variable; empty: another form)."""
+    """The variables a SELECT projects as they are (None: ``SELECT *`` or another form)."""
 
 
 @lru_cache(maxsize=1024)
@@ -102,7 +102,7 @@ def _parts(text: str) -> _QueryParts:
     ]
     # a variable an expression assigns ("(?a AS ?b)") is computed, not looked up: never substituted
     plain = frozenset(str(item["var"]) for item in projection if "var" in item)
-    projected = plain if projection or found["form"] != "select" else None
+    projected = plain if projection else None
     return _QueryParts(found["form"], None if where is None else where[0], modifiers[2], pages, projected)
 
 
@@ -145,17 +145,20 @@ def prebound(sparql: str, bindings: Bindings | None) -> dict[str, Value]:
     planning it: those of the variables a SELECT projects (what Oxigraph's ``substitutions``
     accept). Joined by ``bind``'s VALUES and substituted too, a value gives the same answer, and
     Oxigraph plans every group, OPTIONALs included, as lookups from it instead of joining
-    whole-store scans (a claim's details at 1M triples: 4 s -> 4 ms)."""
+    whole-store scans (docs/scaling.md)."""
     if not bindings:
         return {}
     parts = _parts(grammar.expandUnicodeEscapes(sparql))
     if parts.form != "select":
         return {}
     return {
-        name: value
-        for name, value in bindings.items()
-        if isinstance(value, str | int | float) and (parts.projected is None or name in parts.projected)
+        name: value for name, value in _single(bindings).items() if parts.projected is None or name in parts.projected
     }
+
+
+def _single(bindings: Bindings) -> dict[str, Value]:
+    """The bindings of one value (the others give a variable a list of values)."""
+    return {name: value for name, value in bindings.items() if isinstance(value, str | int | float)}
 
 
 def _variable(name: str) -> str:
@@ -169,7 +172,7 @@ def _variable(name: str) -> str:
 def _values(bindings: Bindings) -> str:
     """``VALUES`` blocks: one row of every single value (Virtuoso's planner prices separate
     one-row blocks as a product and refuses the query), and one block per variable given several."""
-    single = {name: value for name, value in bindings.items() if isinstance(value, str | int | float)}
+    single = _single(bindings)
     blocks = []
     if single:
         names = " ".join(_variable(name) for name in single)

