@@ -42,6 +42,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 import pyoxigraph as ox
 import synthetic
 from cpkg.errors import NotFound
+from cpkg.iris import article_graph_iri
 from cpkg.queries import NamedQuery, named_queries, run_named
 from cpkg.service import claims_json
 from cpkg.store.oxigraph import OxigraphStore
@@ -162,6 +163,7 @@ def cases(queries: dict[str, NamedQuery], v: dict[str, str]) -> list[Case]:
         "article": v["article"],
         "document": v["article"],
         "speaker": v["speaker_name"],
+        "articleGraph": article_graph_iri(v["article"]),
     }
     named = {case.query for case in known}
     out = list(known)

@@ -26,6 +26,7 @@ from typing import Any
 
 import networkx as nx
 from cpkg.errors import InputError, NotFound
+from cpkg.iris import article_graph_iri
 from cpkg.namespaces import RDF, RDFS
 from cpkg.queries import run_named
 from cpkg.store import Store
@@ -292,7 +293,12 @@ class _GraphBuilder:
         literals: dict[str, dict[str, list[str]]] = defaultdict(lambda: defaultdict(list))
         types: dict[str, list[str]] = defaultdict(list)
         links: list[tuple[str, str, str]] = []
-        for row in run_named(self.store, "export_triples", {"article": article or ""}):
+        rows = (
+            run_named(self.store, "article_triples", {"articleGraph": article_graph_iri(article)})
+            if article
+            else run_named(self.store, "export_triples")
+        )
+        for row in rows:
             subject, predicate, obj = str(row["s"]), str(row["p"]), row["o"]
             name = _WELL_KNOWN.get(predicate) or _local(predicate)
             if not isinstance(obj, IRI | BlankNode):

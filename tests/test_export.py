@@ -147,8 +147,13 @@ def test_rdf_view_has_every_resource_with_literals_as_attributes(store):
     claim = f"https://w3id.org/cpkg/id/article/{ARTICLE}/claim/c02"
     assert edge_labels(graph, claim, QUDRA) == {"wasAttributedTo", "author"}
     assert graph.nodes[QUDRA]["label"] == "Ashraf al-Qudra"
+    from fixtures_graph import disagreeing_extraction
+
+    other = disagreeing_extraction()
+    store.replace_article(other.article.id, extraction_to_dataset(other), other.article.content_hash)
     one = export.build_graph(store, view="rdf", article=ARTICLE)
     assert claim in one and QUDRA in one
+    assert not [node for node in one if str(node).startswith(f"https://w3id.org/cpkg/id/article/{other.article.id}")]
     with pytest.raises(InputError):
         export.build_graph(store, view="rdf", speaker="IDF")
 

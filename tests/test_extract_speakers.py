@@ -189,3 +189,34 @@ def test_they_is_never_a_state_named_beside_a_person(extractor):
         extract(extractor, "Russia denied the report on Monday. They said the ships had left port."), "the ships"
     )
     assert russia.speaker is not None and russia.speaker.label == "Russia"
+
+
+def test_a_party_designation_is_the_speakers_party_not_a_title_or_another_speaker(extractor):
+    extraction = extract(extractor, "Rep. Ada Quill (D-Ore.) said the vote was close.")
+    claim = said(extraction, "the vote")
+    assert claim.speaker is not None and claim.speaker.label == "Ada Quill"
+    assert claim.role is not None and claim.role.span is not None and claim.role.span.text == "D-Ore."
+    assert claim.role.organization is not None and claim.role.organization.label == "Democratic Party"
+    pair = said(
+        extract(extractor, "Sens. Tom Vale, R-Tenn., and Ann Birch, R-S.C., said the bill should change."),
+        "the bill",
+    )
+    assert pair.speaker is not None and pair.speaker.label == "Tom Vale and Ann Birch"
+
+
+def test_a_newspaper_is_an_organisation_and_its_short_name_and_description_are_the_same_one(extractor):
+    text = (
+        "Post Story On Mayor Misleads Readers Who Were Worried\n\n"
+        "The Harbor City Post reported that the mayor had resigned. The Post said he would leave on Friday. "
+        "The newspaper said the council would meet. A council report said the budget was short."
+    )
+    extraction = extract(extractor, text)
+    keys = {said(extraction, start).speaker.key for start in ("that the mayor", "he would leave", "the council")}
+    assert keys == {"organization/harbor-city-post"}
+    assert said(extraction, "the budget").speaker.kind == "document"
+
+
+def test_the_description_an_apposition_gives_an_organisation_finds_it_later(extractor):
+    text = "Voxa, the state television network, said the report was false. The network said its staff were safe."
+    extraction = extract(extractor, text)
+    assert said(extraction, "its staff").speaker.key == said(extraction, "the report").speaker.key

@@ -17,7 +17,7 @@ import pytest
 import virtuoso
 from cpkg.errors import QueryError, ResultTruncatedError
 from cpkg.graph import extraction_to_dataset
-from cpkg.iris import agent_iri, claim_iri
+from cpkg.iris import agent_iri, article_graph_iri, claim_iri
 from cpkg.queries import named_queries, run_named, run_query
 from cpkg.sparql_text import bind, prebound, query_form
 from cpkg.store import Store, open_store
@@ -33,7 +33,11 @@ CLAIMS_Q = "SELECT ?id WHERE { ?c a <https://schema.org/Claim> ; <https://schema
 BACKENDS = ["embedded", "virtuoso"]
 SEED_ID = SEED.stem
 VALUES = {"speaker": "al-Qudra", "claim": "c13", "article": SEED_ID, "q": "qudra"}
-IRI_VALUES = {"claim": claim_iri(SEED_ID, "c02"), "agent": agent_iri("ashraf-al-qudra")}
+IRI_VALUES = {
+    "claim": claim_iri(SEED_ID, "c02"),
+    "agent": agent_iri("ashraf-al-qudra"),
+    "articleGraph": article_graph_iri(SEED_ID),
+}
 """Values of the parameters that take an IRI (the REST API's queries)."""
 
 
@@ -63,8 +67,6 @@ def params_for(name: str) -> dict[str, str]:
     }
     if name == "trace_claim":
         params["claim"] = "c13"
-    if name == "export_triples":  # unscoped, it also lists Virtuoso's own system graphs
-        params["article"] = SEED_ID
     return params
 
 
@@ -231,7 +233,8 @@ def test_named_queries_agree_across_backends(virtuoso_server: virtuoso.VirtuosoS
     for store in (embedded, remote):
         put(store, seed_extraction())
     differ = []
-    for name in named_queries():
+    # every triple of the store: Virtuoso's also has its own system graphs
+    for name in set(named_queries()) - {"export_triples"}:
         ours = normalised(run_named(embedded, name, params_for(name)).records())
         theirs = normalised(run_named(remote, name, params_for(name)).records())
         assert ours or name in EMPTY_ON_THE_SEED, name

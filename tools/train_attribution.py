@@ -300,6 +300,9 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--out", type=Path, required=True, help="output folder (runtime files + provenance.json)")
     parser.add_argument("--cache", type=Path, default=Path("/work/train-cache"), help="unpacked encoder, checkpoints")
     parser.add_argument("--seed", type=int, default=13)
+    parser.add_argument(
+        "--init", type=Path, default=None, help="continue from the checkpoint.pt an earlier run wrote into its --out"
+    )
     parser.add_argument("--minutes", type=float, default=None, help="wall-clock training budget")
     parser.add_argument("--epochs", type=float, default=None, help="passes over train (when no --minutes)")
     parser.add_argument("--max-steps", type=int, default=None, help="stop after this many steps (smoke tests)")
@@ -343,7 +346,11 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
 
     config = json.loads((encoder_dir / "config.json").read_text())
     model = Tagger(config, sorted(set(args.exit_layers)), args.dropout)
-    load_pretrained(model, load_file(str(encoder_dir / "model.safetensors")))
+    if args.init is not None:
+        # a second, shorter schedule on top of a finished run: the budget one run may take on this machine
+        model.load_state_dict(torch.load(args.init, map_location="cpu"))
+    else:
+        load_pretrained(model, load_file(str(encoder_dir / "model.safetensors")))
     head_params = [p for n, p in model.named_parameters() if n.startswith(("heads.", "layout."))]
     body_params = [p for n, p in model.named_parameters() if not n.startswith(("heads.", "layout."))]
     optimizer = torch.optim.AdamW(
@@ -362,6 +369,7 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
             return min(1.0, elapsed / budget)
         return min(1.0, step / max(1, total_steps or 1))
 
+    args.out.mkdir(parents=True, exist_ok=True)
     step, epoch, done = 0, 0, False
     train_started = time.perf_counter()
     running = 0.0
@@ -404,8 +412,9 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
                     flush=True,
                 )
             if step % 500 == 0:
-                torch.save(model.state_dict(), args.cache / "checkpoint.pt")
+                torch.save(model.state_dict(), args.out / "checkpoint.pt")
     train_minutes = (time.perf_counter() - train_started) / 60
+    torch.save(model.state_dict(), args.out / "checkpoint.pt")
     print(f"trained {step} steps, {epoch} epoch(s) started, {train_minutes:.1f} min", flush=True)
 
     # export every head, fp32 and int8, and score each through the runtime on dev
@@ -454,6 +463,11 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
         "trained_at": started_at.isoformat(timespec="seconds"),
         "git_commit": git_commit(),
         "hyper_parameters": {k: (str(v) if isinstance(v, Path) else v) for k, v in vars(args).items()},
+        "initialised_from": (
+            {"checkpoint": str(args.init), "sha256": file_digest(args.init)}
+            if args.init is not None
+            else "all-MiniLM-L6-v2"
+        ),
         "training": {
             "steps": step,
             "epochs_started": epoch,

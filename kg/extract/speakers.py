@@ -33,7 +33,7 @@ from typing import TYPE_CHECKING
 from cpkg.aliases import AliasTable, clean_name, normalize_surface, slug
 from cpkg.extract.attribution import mention_of
 from cpkg.extract.gender import HONORIFIC_GENDER, PRONOUN_GENDER, ROLE_GENDER, Gender, gender_of_first_name
-from cpkg.extract.nlp import doc_text, span_of
+from cpkg.extract.nlp import char_span, doc_text, span_of
 from cpkg.model import Agent, AgentKind, Article, Resolution, Role
 from spacy.tokens import Doc, Token
 from spacy.tokens import Span as SpacySpan
@@ -134,6 +134,8 @@ DOCUMENT_NOUNS = _word_set(
     "editorial op-ed filing brief record records release cable audit recording account essay review interview "
     "note message column blog paper opinion verdict decision order lawsuit petition proposal plan bill submission"
 )
+# Document nouns that also end newspapers' names ("The Washington Post", "National Review").
+PUBLICATION_NAMES = frozenset({"post", "review", "record"})
 # Documents that speak ("the report says"); the last group are only documents when they speak.
 DOCUMENT_GENRES: dict[str, str] = {
     **dict.fromkeys(("article", "piece", "story", "feature", "profile", "column", "report"), "article"),
@@ -178,6 +180,10 @@ TEMPORAL_MODIFIERS = frozenset({"new", "recent", "latest", "previous", "earlier"
 QUANTIFIERS = frozenset({"some", "many", "several", "most", "few", "all", "both", "these", "those", "top", "of"})
 PARTY_WORDS = {"gop": "republican", "republican": "republican", "democratic": "democratic", "democrat": "democratic"}
 ENTITY_LABELS = {"PERSON": "person", "ORG": "organization", "GPE": "country", "NORP": "group", "FAC": "organization"}
+# A US politician's party and state after the name ("Bob Corker, R-Tenn.", "(D-N.Y.)"): an
+# affiliation, neither a role title nor another speaker.
+PARTY_DESIGNATION = re.compile(r"\(?(?P<designation>(?P<party>[RDI])\s?-\s?[A-Z][A-Za-z.]*(?:\s[A-Z][A-Za-z.]*)?)\)?")
+PARTY_OF_DESIGNATION = {"R": "Republican Party", "D": "Democratic Party"}
 _SPLIT = re.compile(r"\s*(?:,|\(|--|—|–)\s*")
 
 
@@ -599,7 +605,8 @@ class SpeakerResolver:
 
     def _add_named(self, ent: SpacySpan) -> None:
         tokens = _strip(list(ent))
-        if not tokens:
+        # a title line the NER read as one organisation ("Post Story Misleads Voters Who Were …")
+        if not tokens or any(t.pos_ in ("AUX", "VERB", "PRON") for t in tokens):
             return
         surface = _text(tokens)
         if ent.label_ == "NORP":
@@ -616,7 +623,7 @@ class SpeakerResolver:
             entity = self._register(_Entity(agent.kind, agent.label, agent.key, first_token=ent.start))
             if self.aliases.lookup(label) is not None:
                 entity.known = agent
-            entity.words |= _words(agent.label) | _words(surface)
+            entity.words |= _words(agent.label) | _words(surface) | _apposed_nouns(ent.root)
             acronym = "".join(w[0] for w in re.findall(r"[A-Z][\w-]*", surface) if w not in {"Of", "The"})
             if len(acronym) >= 2 and len(surface.split()) >= 2:
                 entity.names.add(acronym)
@@ -645,6 +652,12 @@ class SpeakerResolver:
         wanted = normalize_surface(surface)
         words = _words(surface)
         orgs = [e for e in self.entities if e.kind in ("organization", "country")]
+        # "the Post" after "The Washington Post", "the Times" after "The New York Times"
+        if len(words) == 1 and surface[:1].isupper():
+            for entity in reversed(orgs):
+                label = entity.label.split()
+                if entity.kind == "organization" and len(label) >= 2 and label[-1].casefold() == wanted:
+                    return entity
         for entity in orgs:
             if wanted in {normalize_surface(n) for n in entity.names} or wanted == normalize_surface(entity.label):
                 return entity
@@ -837,7 +850,7 @@ class SpeakerResolver:
         if not primary:
             return None
         head = self._head(primary)
-        conjuncts = [c for c in head.children if c.dep_ == "conj" and c.pos_ in ("PROPN", "NOUN")]
+        conjuncts = _conjuncts(head)
         if conjuncts and (head.pos_ == "PROPN" or head.tag_ == "NNS"):
             return self._coordination(head, conjuncts)
         if head.pos_ == "PRON" or head.tag_ in PRONOUN_TAGS:
@@ -916,7 +929,19 @@ class SpeakerResolver:
         while run and run[-1].tag_ == "POS":
             run.pop()
         run = _strip_roles(run)
-        if run and run[-1].lower_ in PERSON_NOUNS | DOCUMENT_NOUNS and run[-1].ent_type_ != "PERSON":
+        last = run[-1] if run else None
+        # "a Senate report" is a document, "The Washington Post" a newspaper: an organisation's name.
+        named_org = (
+            last is not None
+            and (last.ent_type_ == "ORG" or last.pos_ == "PROPN")
+            and last.text[:1].isupper()
+            and last.lower_ in PUBLICATION_NAMES
+        )
+        if (
+            last is not None
+            and last.ent_type_ != "PERSON"
+            and (last.lower_ in PERSON_NOUNS or (last.lower_ in DOCUMENT_NOUNS and not named_org))
+        ):
             return []
         return run
 
@@ -1223,8 +1248,14 @@ class SpeakerResolver:
         if appositive is None:
             return Role(title=title, organization=None, span=None) if title else None
         head = appositive.root
-        organization = self._role_organization(head)
         span = span_of(appositive)
+        designation = PARTY_DESIGNATION.match(doc_text(appositive.doc), appositive.start_char)
+        if designation is not None:
+            party = PARTY_OF_DESIGNATION.get(designation["party"])
+            organization = self._party(party) if party else None
+            span = char_span(appositive.doc, designation.start("designation"), designation.end("designation"))
+            return Role(title=title, organization=organization, span=span) if title or organization else None
+        organization = self._role_organization(head)
         return Role(title=head.text.lower() if head.pos_ == "NOUN" else head.text, organization=organization, span=span)
 
     def _role_organization(self, head: Token) -> Agent | None:
@@ -1243,11 +1274,40 @@ class SpeakerResolver:
                     organization = found[0].agent if found else organization
         return organization
 
+    def _party(self, name: str) -> Agent:
+        return self.aliases.lookup(name) or Agent(f"organization/{slug(name)}", name, "organization")
+
     def _organization(self, head: Token) -> Agent | None:
         resolved = self._resolve(mention_of(head), None)
         if resolved is None or resolved.agent is None or resolved.agent.kind not in ("organization", "country"):
             return None
         return self.remember(resolved.agent, self._sentence(head), spoke=False, token=head)
+
+
+def _apposed_nouns(name: Token) -> set[str]:
+    """What an apposition says an organisation is ("RT, the Kremlin-backed network", "the network,
+    RT,"), so that a later "the network" finds it."""
+    nouns = {c.lemma_.lower() for c in name.children if c.dep_ == "appos" and c.pos_ == "NOUN"}
+    if name.dep_ == "appos" and name.head.pos_ == "NOUN":
+        nouns.add(name.head.lemma_.lower())
+    return nouns & ORG_NOUNS
+
+
+def _is_party_designation(token: Token) -> bool:
+    doc = token.doc
+    return PARTY_DESIGNATION.fullmatch(doc_text(doc)[token.left_edge.idx : token.idx + len(token)]) is not None
+
+
+def _conjuncts(head: Token) -> list[Token]:
+    """The names and nouns coordinated with ``head``, through the party designations the parser
+    reads as conjuncts ("Bob Corker, R-Tenn., and Lindsey Graham")."""
+    found = []
+    for child in head.children:
+        if child.dep_ in ("conj", "appos") and _is_party_designation(child):
+            found.extend(_conjuncts(child))
+        elif child.dep_ == "conj" and child.pos_ in ("PROPN", "NOUN"):
+            found.append(child)
+    return found
 
 
 def _title_role(title: str | None) -> Role | None:
@@ -1301,7 +1361,7 @@ def _looks_like_person(tokens: list[Token]) -> bool:
         2 <= len(words) <= 4
         and all(w[:1].isupper() for w in words)
         and gender_of_first_name(words[0]) is not None
-        and not any(w.casefold() in ORG_NOUNS for w in words)
+        and not any(w.casefold() in ORG_NOUNS | DOCUMENT_NOUNS for w in words)
     )
 
 
