@@ -220,3 +220,66 @@ def test_the_description_an_apposition_gives_an_organisation_finds_it_later(extr
     text = "Voxa, the state television network, said the report was false. The network said its staff were safe."
     extraction = extract(extractor, text)
     assert said(extraction, "its staff").speaker.key == said(extraction, "the report").speaker.key
+
+
+def test_a_name_the_tagger_reads_as_a_common_noun_in_a_title_line_is_the_organisation_named_later(extractor):
+    text = "Quotewatch: Mayor Is Right About Potholes\n\nQuotewatch said on Monday that the claim was true."
+    article = article_from_text(text, id="story")
+    doc = extractor.segmenter.parse(article).doc
+    resolver = extractor.speakers.for_article(article)
+    later = doc.char_span(text.rindex("Quotewatch"), text.rindex("Quotewatch") + len("Quotewatch"))
+    title = doc.char_span(0, len("Quotewatch"))
+    assert later is not None and title is not None and title.root.pos_ == "NOUN"
+    named = resolver.resolve(later, None, 1)
+    in_title = resolver.resolve(title, None, 0)
+    assert named.agent is not None and named.agent.kind == "organization"
+    assert in_title.agent == named.agent
+
+
+def test_a_surname_misspelled_at_the_start_of_a_sentence_is_still_that_person(extractor):
+    text = (
+        '"The plan is in trouble," said Leslie Wimes, a Florida activist. '
+        "Wines believes that the campaign took voters for granted."
+    )
+    extraction = extract(extractor, text)
+    assert said(extraction, "that the campaign").speaker.key == said(extraction, '"The plan').speaker.key
+
+
+def test_a_group_counted_by_a_partitive_is_the_group_described_again(extractor):
+    text = (
+        "Dozens of residents said the water was brown. The residents said the city had ignored them. "
+        "Other residents said it was fine."
+    )
+    extraction = extract(extractor, text)
+    dozens, again, other = (said(extraction, start).speaker for start in ("the water", "the city", "it was"))
+    assert dozens is not None and dozens == again
+    assert other is not None and other != dozens
+
+
+def test_the_senators_are_the_senators_named_together_before(extractor):
+    text = (
+        "Senator Ann Birch and Senator Tom Vale said on Monday that the agency had failed. "
+        "The senators said the program was abused."
+    )
+    extraction = extract(extractor, text)
+    pair = said(extraction, "that the agency").speaker
+    assert pair is not None and pair.label == "Ann Birch and Tom Vale"
+    assert said(extraction, "the program").speaker == pair
+
+
+def test_they_after_people_named_together_is_that_pair(extractor):
+    text = "Ann Birch and Tom Vale met the mayor on Monday. They said the program was abused."
+    claim = said(extract(extractor, text), "the program")
+    assert claim.speaker is not None and claim.speaker.label == "Ann Birch and Tom Vale"
+    assert claim.resolution is not None and claim.resolution.method == "pronoun"
+
+
+def test_an_organisation_whose_name_holds_an_infinitive_is_one_organisation(extractor):
+    text = (
+        "The event organizer Alliance to Rebuild Our Parks said parents would march. "
+        "The alliance said the parks were underfunded."
+    )
+    extraction = extract(extractor, text)
+    first = said(extraction, "parents").speaker
+    assert first is not None and first.label == "Alliance to Rebuild Our Parks"
+    assert said(extraction, "the parks").speaker == first

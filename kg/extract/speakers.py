@@ -176,6 +176,8 @@ UNKNOWN_GENDER_FACTOR = 0.75
 SENTENCE_DECAY = 0.3
 QUOTED_FACTOR = 0.3
 # A description fits an organisation whose name has its noun, or these nouns for the same thing.
+FINITE_OR_RELATIVE = frozenset({"VBD", "VBZ", "VBP", "MD", "WP", "WDT"})
+PARTITIVE_NOUNS = _word_set("group number dozen hundred thousand handful crowd couple majority minority bunch lot")
 TEMPORAL_MODIFIERS = frozenset({"new", "recent", "latest", "previous", "earlier", "last", "first", "final"})
 QUANTIFIERS = frozenset({"some", "many", "several", "most", "few", "all", "both", "these", "those", "top", "of"})
 PARTY_WORDS = {"gop": "republican", "republican": "republican", "democratic": "democratic", "democrat": "democratic"}
@@ -424,7 +426,16 @@ class SpeakerResolver:
         """Unnamed subjects ("The woman disputes ...", "Twenty-seven states ... are challenging"): the
         people and groups a later "she" or "they" may mean."""
         for token in doc:
-            if token.dep_ not in ("nsubj", "nsubjpass") or token.pos_ != "NOUN" or token.ent_type_:
+            if token.dep_ not in ("nsubj", "nsubjpass"):
+                continue
+            # people named together ("Ann Birch and Tom Vale met the mayor. They said ...")
+            conjuncts = _conjuncts(token) if token.ent_type_ == "PERSON" else []
+            if conjuncts and all(c.ent_type_ == "PERSON" for c in conjuncts):
+                together = self._coordination(token, conjuncts)
+                if together is not None and together.agent is not None:
+                    self._note(self.by_key[together.agent.key], token)
+                continue
+            if token.pos_ != "NOUN" or token.ent_type_:
                 continue
             plural = token.tag_ == "NNS"
             lemma = token.lemma_.lower()
@@ -433,7 +444,9 @@ class SpeakerResolver:
             tokens = _before_apposition(_strip(list(mention_of(token))))
             if not tokens or any(t.ent_type_ == "PERSON" or t.pos_ == "PRON" for t in tokens):
                 continue
-            entity = self._scoped("group" if plural else "anonymous", _text(tokens), token.i, lemma)
+            entity = self._scoped(
+                "group" if plural else "anonymous", _text(tokens), token.i, _partitive_noun(token) or lemma
+            )
             entity.gender = entity.gender or ROLE_GENDER.get(lemma)
             self._note(entity, token)
 
@@ -605,8 +618,9 @@ class SpeakerResolver:
 
     def _add_named(self, ent: SpacySpan) -> None:
         tokens = _strip(list(ent))
-        # a title line the NER read as one organisation ("Post Story Misleads Voters Who Were …")
-        if not tokens or any(t.pos_ in ("AUX", "VERB", "PRON") for t in tokens):
+        # a title line the NER read as one organisation ("Post Story Misleads Voters Who Were …"):
+        # a finite verb or a relative pronoun (a name may hold an infinitive: "Alliance to Reclaim Our Schools")
+        if not tokens or any(t.tag_ in FINITE_OR_RELATIVE for t in tokens):
             return
         surface = _text(tokens)
         if ent.label_ == "NORP":
@@ -689,13 +703,19 @@ class SpeakerResolver:
         words = _words(label)
         if kind == "group" and head is not None and not words & {"other", "another", "different"}:
             described = words - QUANTIFIERS
-            for entity in self.entities:
-                if entity.kind != "group" or entity.head != head or entity.words & {"other", "another"}:
-                    continue
-                known = entity.words - QUANTIFIERS
-                if described <= known or known <= described:
-                    entity.names.add(label)
-                    return entity
+            groups = [e for e in self.entities if e.kind == "group" and not e.words & {"other", "another"}]
+            # a bare "the senators" is the senators named together before it ("Sens. Ann Birch and Tom Vale")
+            bare = described <= {head, _plural(head)}
+            titled = ROLE_SYNONYMS.get(head, frozenset({head}))
+            named = [e for e in groups if bare and e.titles & titled and e.first_token < first_token]
+            same_noun = [
+                e
+                for e in groups
+                if e.head == head and (described <= e.words - QUANTIFIERS or e.words - QUANTIFIERS <= described)
+            ]
+            for entity in named[-1:] or same_noun[:1]:
+                entity.names.add(label)
+                return entity
         entity = self._register(_Entity(kind, label, f"{kind}/{self.scope}/{slug(label)}", first_token=first_token))
         entity.words |= words
         entity.head = entity.head or head
@@ -1029,15 +1049,20 @@ class SpeakerResolver:
         """ "Mr. Grassley and Mr. Leahy", "The New York Times and the Gannett newspaper chain",
         "developers and supporters in Congress": one group of the speakers coordinated."""
         labels = []
+        titles: set[str] = set()
         for token in [head, *conjuncts]:
             part = _strip(list(mention_of(token)))
             if not part:
                 continue
             resolved = self._by_name(part, token) if token.pos_ == "PROPN" else None
             labels.append(resolved.agent.label if resolved and resolved.agent else _text(part))
+            member = self.by_key.get(resolved.agent.key) if resolved and resolved.agent else None
+            titles |= member.titles if member is not None else set()
         if len(labels) < 2:
             return None
         entity = self._scoped("group", " and ".join(labels), head.i)
+        # what its members are called: "the senators" after "Sens. Ann Birch and Tom Vale"
+        entity.titles |= titles
         return ResolvedSpeaker(entity.agent, None, None, Resolution("name", 0.8))
 
     # pronouns ---------------------------------------------------------------------------------
@@ -1102,6 +1127,10 @@ class SpeakerResolver:
         indefinite = before in {"a", "an", "one", "another"}
         if lemma in DOCUMENT_NOUNS or head.lower_ in DOCUMENT_NOUNS:
             return self._document(tokens, head, definite)
+        # a surname the tagger took for a common noun, often a sentence's first word or a typo ("Wines")
+        if len(tokens) == 1 and head.text[:1].isupper() and (people := self._people_named(head.text)):
+            person = self._choose_person(people, head.i)
+            return ResolvedSpeaker(person.agent, None, None, Resolution("surname_chain", 0.6))
         singular = head.tag_ in ("NN", "NNP")
         # "my father", "her daughter": someone's relative, described, not a person named elsewhere.
         kin_of_pronoun = lemma in KIN_NOUNS and any(c.dep_ == "poss" and c.pos_ == "PRON" for c in head.children)
@@ -1119,6 +1148,11 @@ class SpeakerResolver:
         known = self.aliases.lookup(label)
         if known is not None:
             return ResolvedSpeaker(known, None, None, Resolution("alias_table", 0.95))
+        # a name the tagger took for a common noun (a title line's "Factcheckr: …") that the article
+        # names elsewhere
+        same = self._known_org(label) if label[:1].isupper() else None
+        if same is not None:
+            return ResolvedSpeaker(same.agent, None, None, Resolution("name", 0.85))
         if head.pos_ == "PROPN":
             return None
         kind: AgentKind = "anonymous"
@@ -1136,7 +1170,7 @@ class SpeakerResolver:
                 entity.words |= _words(named)
                 entity.names.add(named)
                 return ResolvedSpeaker(entity.agent, None, None, Resolution("description", 0.85))
-        entity = self._scoped(kind, label, head.i, lemma)
+        entity = self._scoped(kind, label, head.i, _partitive_noun(head) or lemma)
         entity.gender = entity.gender or ROLE_GENDER.get(lemma)
         return ResolvedSpeaker(entity.agent, None, None, Resolution("description", 0.9))
 
@@ -1291,6 +1325,22 @@ def _apposed_nouns(name: Token) -> set[str]:
     if name.dep_ == "appos" and name.head.pos_ == "NOUN":
         nouns.add(name.head.lemma_.lower())
     return nouns & ORG_NOUNS
+
+
+def _partitive_noun(head: Token) -> str | None:
+    """The people a partitive counts ("small groups of protesters", "dozens of residents")."""
+    if head.lemma_.lower() not in PARTITIVE_NOUNS:
+        return None
+    for prep in head.children:
+        if prep.dep_ == "prep" and prep.lower_ == "of":
+            for noun in prep.children:
+                if noun.dep_ == "pobj" and noun.tag_ == "NNS":
+                    return noun.lemma_.lower()
+    return None
+
+
+def _plural(noun: str) -> str:
+    return noun + "es" if noun.endswith(("s", "x", "ch", "sh")) else noun + "s"
 
 
 def _is_party_designation(token: Token) -> bool:
