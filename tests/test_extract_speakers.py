@@ -283,3 +283,15 @@ def test_an_organisation_whose_name_holds_an_infinitive_is_one_organisation(extr
     first = said(extraction, "parents").speaker
     assert first is not None and first.label == "Alliance to Rebuild Our Parks"
     assert said(extraction, "the parks").speaker == first
+
+
+def test_a_name_cut_at_its_middle_initial_by_the_tagger_is_still_the_full_name(extractor):
+    text = (
+        "Critics of the program, like Senators Charles E. Birch, Republican of Iowa, and Patrick J. Vale, "
+        "Democrat of Vermont, see the bill as a chance to fix it. But Mr. Birch and Mr. Vale said developers "
+        "had gamed the rules, which the senators said was gerrymandering."
+    )
+    extraction = extract(extractor, text)
+    pair = said(extraction, "developers").speaker
+    assert pair is not None and pair.label == "Charles E. Birch and Patrick J. Vale"
+    assert said(extraction, "which the senators").speaker == pair

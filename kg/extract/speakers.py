@@ -706,7 +706,7 @@ class SpeakerResolver:
             groups = [e for e in self.entities if e.kind == "group" and not e.words & {"other", "another"}]
             # a bare "the senators" is the senators named together before it ("Sens. Ann Birch and Tom Vale")
             bare = described <= {head, _plural(head)}
-            titled = ROLE_SYNONYMS.get(head, frozenset({head}))
+            titled = {form for title in ROLE_SYNONYMS.get(head, frozenset({head})) for form in (title, _plural(title))}
             named = [e for e in groups if bare and e.titles & titled and e.first_token < first_token]
             same_noun = [
                 e
@@ -1397,7 +1397,20 @@ def _merged_entities(doc: Doc) -> list[SpacySpan]:
             merged[-1].label_ = "PERSON"
         else:
             merged.append(ent)
+    # a name the NER ended at a middle initial ("Charles E." "Birch"): the surname after it
+    for n, ent in enumerate(merged):
+        end = ent.end
+        if ent.label_ == "PERSON" and _is_initial(doc[end - 1].text):
+            while end < len(doc) and _bare_name_word(doc[end]):
+                end += 1
+        if end > ent.end:
+            merged[n] = doc[ent.start : end]
+            merged[n].label_ = "PERSON"
     return merged
+
+
+def _bare_name_word(token: Token) -> bool:
+    return token.pos_ == "PROPN" and not token.ent_type_ and token.text[:1].isupper()
 
 
 def _words(text: str) -> set[str]:
