@@ -295,3 +295,14 @@ def test_a_name_cut_at_its_middle_initial_by_the_tagger_is_still_the_full_name(e
     pair = said(extraction, "developers").speaker
     assert pair is not None and pair.label == "Charles E. Birch and Patrick J. Vale"
     assert said(extraction, "which the senators").speaker == pair
+
+
+def test_a_body_of_a_named_organisation_speaks_for_it_under_its_whole_name(extractor):
+    text = (
+        "A three-judge panel of the U.S. Court of Appeals for the Ninth Circuit ruled that the state had erred. "
+        "The court said the law was void."
+    )
+    extraction = extract(extractor, text)
+    court = said(extraction, "that the state").speaker
+    assert court is not None and court.key == "organization/u-s-court-of-appeals-for-the-ninth-circuit"
+    assert said(extraction, "the law").speaker == court

@@ -1160,9 +1160,23 @@ class SpeakerResolver:
             kind = "group"
         elif lemma in ORG_NOUNS:
             kind = "organization"
+            # "a three-judge panel of the U.S. Court of Appeals" speaks for the court it is part of
+            parent = next(
+                (
+                    pobj
+                    for prep in head.children
+                    if prep.dep_ == "prep" and prep.lower_ == "of"
+                    for pobj in prep.children
+                    if pobj.dep_ == "pobj" and pobj.ent_type_ == "ORG"
+                ),
+                None,
+            )
+            organization = self._organization(parent) if parent is not None else None
+            if organization is not None:
+                return ResolvedSpeaker(organization, None, None, Resolution("description", 0.8))
             # "the Obama administration", "the Trump campaign": a name makes the description one
             # real-world organisation, the same in every article.
-            if any(t.pos_ == "PROPN" and t.i != head.i and t.dep_ in ("compound", "poss", "nmod") for t in tokens):
+            if any(t.pos_ == "PROPN" and t.head == head and t.dep_ in ("compound", "poss", "nmod") for t in tokens):
                 named = _org_label(tokens)
                 entity = self._register(
                     _Entity("organization", named, f"organization/{slug(named)}", first_token=head.i)
@@ -1395,6 +1409,15 @@ def _merged_entities(doc: Doc) -> list[SpacySpan]:
         if previous is not None and previous.label_ == ent.label_ == "PERSON" and previous.end == ent.start:
             merged[-1] = doc[previous.start : ent.end]
             merged[-1].label_ = "PERSON"
+        elif (
+            previous is not None
+            and previous.label_ == ent.label_ == "ORG"
+            and previous.end + 1 == ent.start
+            and doc[previous.end].lower_ == "for"
+        ):
+            # one name the NER cut in two: "the U.S. Court of Appeals" "for" "the Sixth Circuit"
+            merged[-1] = doc[previous.start : ent.end]
+            merged[-1].label_ = "ORG"
         else:
             merged.append(ent)
     # a name the NER ended at a middle initial ("Charles E." "Birch"): the surname after it
