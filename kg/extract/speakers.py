@@ -444,8 +444,13 @@ class SpeakerResolver:
             tokens = _before_apposition(_strip(list(mention_of(token))))
             if not tokens or any(t.ent_type_ == "PERSON" or t.pos_ == "PRON" for t in tokens):
                 continue
+            definite = any(c.dep_ == "poss" or c.lower_ in {"the", "these", "those", "both"} for c in token.children)
             entity = self._scoped(
-                "group" if plural else "anonymous", _text(tokens), token.i, _partitive_noun(token) or lemma
+                "group" if plural else "anonymous",
+                _text(tokens),
+                token.i,
+                _partitive_noun(token) or lemma,
+                definite=definite,
             )
             entity.gender = entity.gender or ROLE_GENDER.get(lemma)
             self._note(entity, token)
@@ -696,7 +701,9 @@ class SpeakerResolver:
             self.entities.remove(short)
             self.by_key[short.key] = full
 
-    def _scoped(self, kind: AgentKind, label: str, first_token: int, head: str | None = None) -> _Entity:
+    def _scoped(
+        self, kind: AgentKind, label: str, first_token: int, head: str | None = None, *, definite: bool = False
+    ) -> _Entity:
         """An anonymous source, group or document of this article, one per description; a group
         described again by the same noun ("experts", "labor-policy experts", "some experts") is the
         same group, unless the text says it is another ("other experts")."""
@@ -704,8 +711,9 @@ class SpeakerResolver:
         if kind == "group" and head is not None and not words & {"other", "another", "different"}:
             described = words - QUANTIFIERS
             groups = [e for e in self.entities if e.kind == "group" and not e.words & {"other", "another"}]
-            # a bare "the senators" is the senators named together before it ("Sens. Ann Birch and Tom Vale")
-            bare = described <= {head, _plural(head)}
+            # "the senators" are the senators named together before ("Sens. Ann Birch and Tom Vale");
+            # "senators", "many lawmakers" may be any
+            bare = definite and described <= {head, _plural(head)}
             titled = {form for title in ROLE_SYNONYMS.get(head, frozenset({head})) for form in (title, _plural(title))}
             named = [e for e in groups if bare and e.titles & titled and e.first_token < first_token]
             same_noun = [
@@ -1184,7 +1192,7 @@ class SpeakerResolver:
                 entity.words |= _words(named)
                 entity.names.add(named)
                 return ResolvedSpeaker(entity.agent, None, None, Resolution("description", 0.85))
-        entity = self._scoped(kind, label, head.i, _partitive_noun(head) or lemma)
+        entity = self._scoped(kind, label, head.i, _partitive_noun(head) or lemma, definite=definite)
         entity.gender = entity.gender or ROLE_GENDER.get(lemma)
         return ResolvedSpeaker(entity.agent, None, None, Resolution("description", 0.9))
 
