@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 from cpkg.articles import article_from_text
 from cpkg.extract import Extractor, build_extractor
-from cpkg.extract.attribution_model import _within_paragraph
+from cpkg.extract.attribution_model import _short_of, _within_paragraph
 from cpkg.model import Claim
 
 
@@ -75,3 +75,24 @@ def test_a_dateline_is_not_part_of_the_speaker(hybrid: Extractor) -> None:
     (claim,) = attributed(hybrid, text)
     assert claim.mention is not None and not claim.mention.text.startswith("BRUSSELS")
     assert claim.speaker is not None and "BRUSSELS" not in claim.speaker.label
+
+
+def test_a_speaker_phrase_ends_before_the_cue_it_runs_into(hybrid: Extractor) -> None:
+    # A title line parsed as one noun phrase: widened to that phrase, the speaker would be the line.
+    text = "Mayor questions the fairness of the budget panel"
+    doc = hybrid.segmenter.parse(article_from_text(text)).doc
+    line = doc[0 : len(doc)]
+    speaker = _short_of(line, [text.index("questions"), text.index("the fairness")])
+    assert speaker is not None and speaker.text == "Mayor"
+    assert _short_of(line, [len(text)]) == line
+    assert _short_of(doc[1:3], [0]) == doc[1:3]
+
+
+def test_a_description_and_others_coordinated_is_the_person_described_and_the_others(hybrid: Extractor) -> None:
+    text = (
+        "Ann Cole, the Republican nominee, spoke in Ohio on Monday. "
+        "The Republican nominee and her aides said the moderators were biased."
+    )
+    (claim,) = [c for c in attributed(hybrid, text) if c.content.text.startswith("the moderators")]
+    assert claim.speaker is not None and claim.speaker.kind == "group"
+    assert claim.speaker.label == "Ann Cole and her aides"

@@ -108,6 +108,19 @@ def _named(mention: SpacySpan) -> tuple[SpacySpan, SpacySpan | None]:
     return mention, appositive
 
 
+def _short_of(mention: SpacySpan, starts: list[int]) -> SpacySpan | None:
+    """The speaker's phrase ending before the cue or content it runs into: a title line parsed as one
+    noun phrase ("Mayor questions the budget") names the mayor, not the whole line."""
+    inside = [at for at in starts if mention.start_char < at < mention.end_char]
+    if not inside:
+        return mention
+    end = min(inside)
+    tokens = [t for t in mention if t.idx + len(t) <= end and not t.is_space]
+    while tokens and tokens[-1].is_punct:
+        tokens.pop()
+    return mention.doc[tokens[0].i : tokens[-1].i + 1] if tokens else None
+
+
 def _speaker_phrase(parsed: ParsedArticle, span: SpacySpan | None) -> SpacySpan | None:
     """The model's source span as a phrase that can name a speaker: without the dateline it may
     run into ("BRUSSELS - European leaders"), a bare title widened to its name ("Mr." of "Mr.
@@ -205,6 +218,7 @@ def _to_attribution(parsed: ParsedArticle, predicted: PredictedAttribution) -> A
             )
     if source is not None:
         mention, appositive = _named(source)
+        mention = _short_of(mention, [cue_parts[0][0], *(start for start, _ in content_parts)])
     parts = tuple(char_span(doc, start, end) for start, end in content_parts)
     return Attribution(
         cue=char_span(doc, cue_parts[0][0], cue_parts[-1][1]),

@@ -861,7 +861,13 @@ class SpeakerResolver:
             if resolved.resolution.method != "pronoun":
                 name = _text([t for t in _strip(list(mention)) if not _is_title_word(t)])
                 name = _SPLIT.split(name)[0]
-                if name and name.casefold() not in PERSONAL_PRONOUNS | NEUTER_PRONOUNS | PLURAL_PRONOUNS:
+                # "the nominee and his aides" is no other name of the nominee
+                coordinated = any(t.dep_ == "cc" for t in mention)
+                if (
+                    name
+                    and not coordinated
+                    and name.casefold() not in PERSONAL_PRONOUNS | NEUTER_PRONOUNS | PLURAL_PRONOUNS
+                ):
                     self.names.setdefault(resolved.agent.key, set()).add(name)
         return resolved
 
@@ -879,7 +885,7 @@ class SpeakerResolver:
             return None
         head = self._head(primary)
         conjuncts = _conjuncts(head)
-        if conjuncts and (head.pos_ == "PROPN" or head.tag_ == "NNS"):
+        if conjuncts and (head.pos_ == "PROPN" or head.tag_ == "NNS" or any(c.tag_ == "NNS" for c in conjuncts)):
             return self._coordination(head, conjuncts)
         if head.pos_ == "PRON" or head.tag_ in PRONOUN_TAGS:
             return self._pronoun(head)
@@ -1062,7 +1068,13 @@ class SpeakerResolver:
             part = _strip(list(mention_of(token)))
             if not part:
                 continue
-            resolved = self._by_name(part, token) if token.pos_ == "PROPN" else None
+            if token.pos_ == "PROPN":
+                resolved = self._by_name(part, token)
+            elif token.tag_ == "NN" and token.lemma_.lower() in PERSON_NOUNS:
+                # "the Republican nominee and his aides": the nominee named before, and his aides
+                resolved = self._person_description(part, token, True, False)
+            else:
+                resolved = None
             labels.append(resolved.agent.label if resolved and resolved.agent else _text(part))
             member = self.by_key.get(resolved.agent.key) if resolved and resolved.agent else None
             titles |= member.titles if member is not None else set()
