@@ -175,9 +175,11 @@ UNKNOWN_GENDER_FACTOR = 0.75
 # pronoun outside it ("'... Obama ...,' she said").
 SENTENCE_DECAY = 0.3
 QUOTED_FACTOR = 0.3
-# A description fits an organisation whose name has its noun, or these nouns for the same thing.
+# Tags no name holds: a finite verb or a relative pronoun make an entity a sentence (a title line).
 FINITE_OR_RELATIVE = frozenset({"VBD", "VBZ", "VBP", "MD", "WP", "WDT"})
+# Nouns that count a group ("dozens of residents"): the group is what they count.
 PARTITIVE_NOUNS = _word_set("group number dozen hundred thousand handful crowd couple majority minority bunch lot")
+# A description fits an organisation whose name has its noun, or these nouns for the same thing.
 TEMPORAL_MODIFIERS = frozenset({"new", "recent", "latest", "previous", "earlier", "last", "first", "final"})
 QUANTIFIERS = frozenset({"some", "many", "several", "most", "few", "all", "both", "these", "those", "top", "of"})
 PARTY_WORDS = {"gop": "republican", "republican": "republican", "democratic": "democratic", "democrat": "democratic"}
