@@ -96,3 +96,14 @@ def test_a_description_and_others_coordinated_is_the_person_described_and_the_ot
     (claim,) = [c for c in attributed(hybrid, text) if c.content.text.startswith("the moderators")]
     assert claim.speaker is not None and claim.speaker.kind == "group"
     assert claim.speaker.label == "Ann Cole and her aides"
+
+
+def test_a_verification_marker_and_a_headline_without_a_verb_of_saying_state_no_claim(hybrid: Extractor) -> None:
+    text = (
+        "The army said its soldiers returned fire. The report could not be independently confirmed. "
+        "Border War: Governor Directs Provision of Shelter for 2,000 Families at Schools.\n\n"
+        "Casualties on both sides are expected to rise."
+    )
+    claims = attributed(hybrid, text)
+    assert [c.content.text for c in claims] == ["its soldiers returned fire"]
+    assert claims[0].verification == "not_independently_confirmed"

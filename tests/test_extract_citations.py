@@ -96,11 +96,6 @@ def test_a_source_quoting_another_in_an_apposition(extractor):
     assert link.mention is not None and link.mention.text == "The paper" and link.cue.text == "reported"
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="the learned model (4 epochs) reads 'The ministry said 40 people died, Reuters reported' as Reuters' "
-    "claim of '40 people died' and 'quoting a spokesman' as the spokesman's of 'The ministry said' (docs/model.md)",
-)
 def test_a_chain_of_two_sources(extractor):
     """The ministry's claim, relayed by a spokesman whom Reuters quotes: two links, in order."""
     extraction = extract(extractor, "The ministry said 40 people died, Reuters reported, quoting a spokesman.")

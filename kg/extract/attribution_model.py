@@ -27,7 +27,7 @@ from cpkg.extract.attribution import (
     surface_appositive,
     time_expressions,
 )
-from cpkg.extract.certainty import HEDGE_LEMMAS
+from cpkg.extract.certainty import HEDGE_LEMMAS, is_verification_marker
 from cpkg.extract.cues import load_cue_lexicon
 from cpkg.extract.document import ParsedArticle
 from cpkg.extract.learned import AttributionTagger, PredictedAttribution
@@ -105,7 +105,8 @@ def _named(mention: SpacySpan) -> tuple[SpacySpan, SpacySpan | None]:
     whole = mention_of(root)
     if whole.start <= mention.start < mention.end < whole.end:
         mention = mention.doc[mention.start : whole.end]
-    return mention, appositive
+    # A span that stops at the comma before its apposition still has it (", a US research group").
+    return mention, appositive or surface_appositive(mention.sent, mention[-1])
 
 
 def _short_of(mention: SpacySpan, starts: list[int]) -> SpacySpan | None:
@@ -169,6 +170,21 @@ def _without_trailing(parsed: ParsedArticle, parts: Parts, cue: SpacySpan) -> Pa
         return parts
     text = parsed.text
     start, end = parts[-1]
+    # What was said as the cue's object ends before a modifier of the saying set off by a comma:
+    # "suggested *a pause* the day before, as an agreement …".
+    verb = cue.root
+    objects = [c for c in verb.children if c.dep_ == "dobj" and start <= c.idx < end]
+    if objects:
+        after = [
+            c.left_edge.idx
+            for c in verb.children
+            if c.dep_ in ("npadvmod", "advmod", "prep", "advcl", "tmod")
+            and c.i > objects[0].right_edge.i
+            and c.left_edge.nbor(-1).text == ","
+        ]
+        end = min([end, *(at for at in after if start < at)])
+        while end > start and (text[end - 1] in ",;" or text[end - 1].isspace()):
+            end -= 1
     for child in cue.root.children:
         if child.dep_ in ("npadvmod", "prep", "advmod", "tmod") and child.i > cue.root.i:
             first, last = child.left_edge, child.right_edge
@@ -294,6 +310,14 @@ class HybridAttributions:
         cue = self._cue(parsed, model)
         return cue is not None and cue.root.lemma_.lower() in HEDGE_LEMMAS
 
+    def _no_statement(self, parsed: ParsedArticle, model: Attribution) -> bool:
+        """A verification marker ("could not be independently confirmed") is the markers component's,
+        not a cue; an embedded headline states a claim only with a verb of saying ("…, Says IDF", not
+        "… Directs Provision of …")."""
+        return is_verification_marker(model.cue.text) or (
+            model.context == "embedded_headline" and not self._says(parsed, model)
+        )
+
     def _reports(self, parsed: ParsedArticle, model: Attribution) -> bool:
         """A verb of saying reports whatever follows it; any other verb needs a clause to report."""
         cue = self._cue(parsed, model)
@@ -375,7 +399,7 @@ class HybridAttributions:
         kept: list[Attribution] = []
         split_off: list[Attribution] = []
         for model in self.learned.find(parsed):
-            if self._hedge(parsed, model):
+            if self._hedge(parsed, model) or self._no_statement(parsed, model):
                 continue
             if model.mention is None:
                 model = self._named_by_rule(model, rules)
