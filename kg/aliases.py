@@ -103,6 +103,15 @@ class AliasTable:
         """The known agent a name refers to, or None."""
         return self._by_name.get(normalize_surface(surface))
 
+    def organization(self, name: str) -> Agent:
+        """The known agent of that name, else the organisation of that name (a publisher, a wire
+        service, a party): the same agent wherever it is named."""
+        known = self.lookup(name)
+        if known is not None:
+            return known
+        label = clean_name(name)
+        return Agent(f"organization/{slug(label)}", label, "organization")
+
     def __contains__(self, surface: str) -> bool:
         return self.lookup(surface) is not None
 
@@ -118,8 +127,4 @@ def lookup(surface: str) -> Agent | None:
 def publisher_agent(name: str) -> Agent:
     """The organisation agent of a publisher or wire service ("AP" is the Associated Press), the same
     agent as when the organisation is quoted as a source."""
-    known = lookup(name)
-    if known is not None:
-        return known
-    label = clean_name(name)
-    return Agent(f"organization/{slug(label)}", label, "organization")
+    return AliasTable.default().organization(name)

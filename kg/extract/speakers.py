@@ -345,7 +345,7 @@ class SpeakerResolver:
     def set_publisher(self, name: str) -> Agent:
         """The article's publisher (metadata or dateline credit) as an organisation agent, one with the
         same organisation quoted as a source."""
-        agent = self.aliases.lookup(name) or Agent(f"organization/{slug(name)}", clean_name(name), "organization")
+        agent = self.aliases.organization(name)
         self.publisher = ResolvedSpeaker(agent, None, None, Resolution("publisher", 0.9))
         return agent
 
@@ -1322,7 +1322,7 @@ class SpeakerResolver:
         designation = PARTY_DESIGNATION.match(doc_text(appositive.doc), appositive.start_char)
         if designation is not None:
             party = PARTY_OF_DESIGNATION.get(designation["party"])
-            organization = self._party(party) if party else None
+            organization = self.aliases.organization(party) if party else None
             span = char_span(appositive.doc, designation.start("designation"), designation.end("designation"))
             return Role(title=title, organization=organization, span=span) if title or organization else None
         organization = self._role_organization(head)
@@ -1343,9 +1343,6 @@ class SpeakerResolver:
                     found = self._ranked(head, named, NOMINAL_WINDOW * 2)
                     organization = found[0].agent if found else organization
         return organization
-
-    def _party(self, name: str) -> Agent:
-        return self.aliases.lookup(name) or Agent(f"organization/{slug(name)}", name, "organization")
 
     def _organization(self, head: Token) -> Agent | None:
         resolved = self._resolve(mention_of(head), None)
