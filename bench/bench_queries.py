@@ -41,10 +41,10 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import pyoxigraph as ox
 import synthetic
+from cpkg import service
 from cpkg.errors import NotFound
 from cpkg.iris import article_graph_iri
 from cpkg.queries import NamedQuery, named_queries, run_named
-from cpkg.service import claims_json
 from cpkg.store.oxigraph import OxigraphStore
 from cpkg.store.rows import IRI
 
@@ -52,6 +52,22 @@ SLOW = 2.0
 """Seconds: a case whose first (warming) run takes longer is measured by one more run."""
 NOBODY = "Zebulon Quackenbush"
 """A speaker name that matches nobody (the worst case of a speaker search: nothing to stop early)."""
+
+
+def claims_page_json(store: OxigraphStore, params: dict[str, str]) -> int:
+    """The claims (IRIs, space-separated) in the JSON contract, as a REST page reads them: details,
+    figures, parts, reports and aliases, each query bound to the whole page."""
+    return len(service.claims_json(store, [IRI(claim) for claim in params["claim"].split()]))
+
+
+def claims_page(store: OxigraphStore, params: dict[str, str]) -> int:
+    """GET /claims: a page of 20 (a speaker's name is looked up first), with its JSON."""
+    return len(service.claims(store, service.ClaimFilters(**params), limit=20, offset=0)["claims"])
+
+
+def claim_trace(store: OxigraphStore, params: dict[str, str]) -> int:
+    """GET /claims/{article}/{claim}/trace."""
+    return len(service.trace(store, params["article"], params["claim"])["chain"])
 
 
 @dataclass
@@ -63,9 +79,8 @@ class Case:
     """A parameter narrows the answer (an interactive query; the 20 ms target applies)."""
     user_path: bool = False
     """Run through ``run_named`` (with the suggestion look-up for a speaker matching nobody)."""
-    rest_page: bool = False
-    """The claims (IRIs, space-separated) read through ``claims_json``, as a REST page reads them:
-    details, figures, parts, reports and aliases, each query bound to the whole page."""
+    through: Callable[[OxigraphStore, dict[str, str]], int] | None = None
+    """Run as the REST API runs it (a function of ``kg.service``), not as the bare query."""
 
 
 @dataclass
@@ -147,12 +162,21 @@ def cases(queries: dict[str, NamedQuery], v: dict[str, str]) -> list[Case]:
     known = [
         *speaker_cases,
         Case("claim id in an article", "trace_claim", {"claim": v["claim_id"], "article": v["article"]}),
+        Case(
+            "claim id in an article (REST trace)",
+            "trace_claim",
+            {"claim": v["claim_id"], "article": v["article"]},
+            through=claim_trace,
+        ),
         Case("claim by IRI", "trace_claim", {"claim": v["claim_iri"]}),
         Case("an article's claims", "trace_claim", {"article": v["article"]}),
         Case("claim", "claim_details", {"claim": v["claim_iri"]}),
-        Case("REST page: 20 claims' JSON", "claim_details", {"claim": v["claim_page"]}, rest_page=True),
+        Case("REST page: 20 claims' JSON", "claim_details", {"claim": v["claim_page"]}, through=claims_page_json),
         Case("speaker by name", "claims", {"speaker": v["speaker_name"]}),
         Case("speaker matching nobody", "claims", {"speaker": NOBODY}),
+        Case("speaker by name (REST page)", "claims", {"speaker": v["speaker_name"]}, through=claims_page),
+        Case("speaker matching nobody (REST page)", "claims", {"speaker": NOBODY}, through=claims_page),
+        Case("speaker by IRI", "claims", {"speaker": v["speaker_iri"]}),
         Case("one article", "claims", {"document": v["article"]}),
         Case("by speaker name", "export_speakers", {"speaker": v["speaker_name"]}),
         Case("matching nobody", "export_speakers", {"speaker": NOBODY}),
@@ -212,8 +236,8 @@ def timed(
 
 
 def run_case(store: OxigraphStore, queries: dict[str, NamedQuery], case: Case) -> int:
-    if case.rest_page:
-        return len(claims_json(store, [IRI(claim) for claim in case.params["claim"].split()]))
+    if case.through:
+        return case.through(store, case.params)
     if case.user_path:
         try:
             return len(run_named(store, case.query, case.params))
@@ -404,7 +428,7 @@ def rdflib_results(
     )
     out: dict[int, Result | str] = {}
     for i, case in enumerate(selected):
-        if case.user_path:
+        if case.user_path or case.through:
             continue
         query = queries[case.query]
         text = bind(query.sparql, query.bindings(case.params))

@@ -38,7 +38,7 @@ from cpkg.namespaces import CPKG, ID
 from cpkg.queries import get_named_query, run_named
 from cpkg.sparql_text import term
 from cpkg.store import Store
-from cpkg.store.rows import IRI, Row, Solutions
+from cpkg.store.rows import IRI, Row, Solutions, Value
 
 KINDS = ("person", "organization", "country", "group")
 MAX_PAGE = 500
@@ -211,9 +211,17 @@ def _page(rows: Solutions, limit: int, offset: int) -> dict[str, Any]:
 
 def claims(store: Store, filters: ClaimFilters, limit: int, offset: int) -> dict[str, Any]:
     """A page of the claims the filters keep, in document order (``next_offset`` when more follow)."""
-    # A speaker that matches no one keeps no claim, as any other filter does: no suggestions here.
     query = get_named_query("claims")
-    rows = store.select(query, query.bindings(filters.params()), limit=limit + 1, offset=offset)
+    bindings: dict[str, Value | list[Value]] = dict(query.bindings(filters.params()))
+    if bindings.get("speakerKey"):
+        # The agents a name names, looked up through the index first: the query then starts from
+        # them instead of testing the name on every claim (docs/scaling.md).
+        speakers = get_named_query("export_speakers")
+        found = store.select(speakers, speakers.bindings({"speaker": filters.speaker or ""}))
+        bindings.update(speaker=list(dict.fromkeys(IRI(row["speaker"]) for row in found)), speakerKey="")
+    # A speaker that matches no one keeps no claim, as any other filter does: no suggestions here.
+    no_one = bindings.get("speaker") == []
+    rows = Solutions(["claim"]) if no_one else store.select(query, bindings, limit=limit + 1, offset=offset)
     return {"claims": claims_json(store, [IRI(row["claim"]) for row in rows[:limit]]), **_page(rows, limit, offset)}
 
 
@@ -233,17 +241,18 @@ def claim(store: Store, document: str, claim_id: str) -> dict[str, Any]:
 def trace(store: Store, document: str, claim_id: str) -> dict[str, Any]:
     """The provenance chain of a claim (named query ``trace_claim``) and the imported fact-checks
     of it with their ratings (named query ``claim_reviews``, best match first)."""
-    rows = run_named(store, "trace_claim", {"claim": claim_id, "article": document})
+    # By the claim's IRI: an id alone repeats in every article, and the planner would start there.
+    iri = _claim_iri(document, claim_id)
+    rows = run_named(store, "trace_claim", {"claim": iri})
     if not rows:
         raise NotFound(f"no claim {document}/{claim_id!r}")
-    iri = _claim_iri(document, claim_id)
     reviews = store.select(get_named_query("claim_reviews"), {"claim": iri})
     # A statement every article repeats (an organisation's parent) is a triple in each article's
     # graph, so the union default graph gives the same row once per article: kept once.
     chain = list({tuple(row.items()): row for row in rows}.values())
     # The sources that relayed the claim between its speaker and the article (named query
     # ``citation_chain``): one row per link, from the speaker outwards, with its spans.
-    citations = run_named(store, "citation_chain", {"claim": claim_id, "article": document})
+    citations = run_named(store, "citation_chain", {"claim": iri})
     ref = f"{document}/{claim_id}"
     return {"claim": ref, "iri": str(iri), "chain": chain, "citations": citations, "reviews": reviews}
 

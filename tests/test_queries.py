@@ -3,13 +3,18 @@
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import replace
 
 import pytest
+from cpkg import service
 from cpkg.cli import main
 from cpkg.errors import NotFound, QueryError
 from cpkg.graph import extraction_to_dataset
 from cpkg.iris import agent_iri
+from cpkg.model import Resolution
+from cpkg.namespaces import CPKG
 from cpkg.queries import format_result, get_named_query, named_queries, run_named, run_query
+from cpkg.service import ClaimFilters
 from cpkg.store import open_store
 from fixtures_graph import disagreeing_extraction, seed_extraction
 
@@ -47,6 +52,31 @@ def test_named_queries_have_headers():
 def test_claims_by_speaker_label_alias_or_iri(store, speaker):
     rows = run_named(store, "claims_by_speaker", {"speaker": speaker}).records()
     assert [r["claimId"] for r in rows] == ["c13", "c14", "c17"]
+
+
+def test_claims_filtered_by_speaker_name_iri_or_unresolved():
+    """GET /claims looks a speaker's name up first and binds the agents it names; the named query
+    read by the name gives the same claims, and an unresolved speaker is a filter value of its own."""
+    extraction = seed_extraction()
+    unresolved = extraction.claims[0]
+    extraction.claims[0] = replace(unresolved, speaker=None, role=None, resolution=Resolution("unresolved", 0.0))
+    store = open_store(memory=True)
+    store.replace_article(
+        extraction.article.id, extraction_to_dataset(extraction, generated_at=dt.datetime(2024, 1, 1)), "hash"
+    )
+
+    def ids(filters: ClaimFilters) -> list[str]:
+        return [claim["id"] for claim in service.claims(store, filters, limit=100, offset=0)["claims"]]
+
+    everything = ids(ClaimFilters())
+    assert unresolved.id in everything and len(everything) == len(extraction.claims)
+    assert ids(ClaimFilters(speaker=str(CPKG.Unresolved))) == [unresolved.id]
+    idf = ids(ClaimFilters(speaker="the Israeli military"))
+    assert idf == ids(ClaimFilters(speaker=agent_iri("israel-defense-forces"))) == ["c13", "c14", "c17"]
+    read_by_name = run_named(store, "claims", {"speaker": "the Israeli military"})
+    assert [str(row["claim"]).rsplit("/", 1)[-1] for row in read_by_name] == idf
+    assert ids(ClaimFilters(speaker="Zebulon Quackenbush")) == []
+    assert ids(ClaimFilters(speaker="IDF", document="elsewhere")) == []
 
 
 @pytest.mark.parametrize(
