@@ -98,7 +98,7 @@ def test_a_description_and_others_coordinated_is_the_person_described_and_the_ot
     assert claim.speaker.label == "Ann Cole and her aides"
 
 
-def test_a_verification_marker_and_a_headline_without_a_verb_of_saying_state_no_claim(hybrid: Extractor) -> None:
+def test_a_verification_marker_and_a_headline_without_a_verb_of_reporting_state_no_claim(hybrid: Extractor) -> None:
     text = (
         "The army said its soldiers returned fire. The report could not be independently confirmed. "
         "Border War: Governor Directs Provision of Shelter for 2,000 Families at Schools.\n\n"
@@ -107,3 +107,24 @@ def test_a_verification_marker_and_a_headline_without_a_verb_of_saying_state_no_
     claims = attributed(hybrid, text)
     assert [c.content.text for c in claims] == ["its soldiers returned fire"]
     assert claims[0].verification == "not_independently_confirmed"
+
+
+@pytest.mark.parametrize(
+    ("headline", "cue", "content", "speaker"),
+    [
+        ("Poll: Rural Voters Abandon Governor Over Water Prices.", ":", "Rural Voters Abandon Governor", "Poll"),
+        ("Senator Calls Water Plan 'A Betrayal' Of Farmers.", "Calls", "Water Plan 'A Betrayal'", "Ann Birch"),
+        ("New Survey Shows Small Lead For Mayor In Race.", "Shows", "Small Lead For Mayor", "Survey"),
+    ],
+)
+def test_a_headline_states_a_claim_with_a_verb_of_reporting_or_a_colon_after_its_source(
+    hybrid: Extractor, headline: str, cue: str, content: str, speaker: str
+) -> None:
+    """PolNeAR annotates headlines whose verb introduces content in news (the cue lexicon learned
+    from train: "Calls", "Shows", "Reveals") or whose kicker names the source; a senator the
+    headline names by title is the senator the story names."""
+    text = f"{headline}\n\nSenator Ann Birch said on Tuesday that the plan would ruin the valley."
+    (claim, _) = attributed(hybrid, text)
+    assert claim.context == "embedded_headline" and claim.cue is not None and claim.cue.text == cue
+    assert claim.content.text.startswith(content)
+    assert claim.speaker is not None and claim.speaker.label == speaker

@@ -293,7 +293,8 @@ class HybridAttributions:
         self.learned = LearnedAttributions(config)
         self.rules = RuleAttributions(config)
         self.model_name = self.learned.model_name
-        self.speech_verbs = load_cue_lexicon().object_verbs
+        self.cue_verbs = load_cue_lexicon()
+        self.speech_verbs = self.cue_verbs.object_verbs
 
     def _says(self, parsed: ParsedArticle, attribution: Attribution) -> bool:
         """A rule attribution of a verb of saying ("said", "told", "accuse") or "according to"."""
@@ -312,11 +313,20 @@ class HybridAttributions:
 
     def _no_statement(self, parsed: ParsedArticle, model: Attribution) -> bool:
         """A verification marker ("could not be independently confirmed") is the markers component's,
-        not a cue; an embedded headline states a claim only with a verb of saying ("…, Says IDF", not
-        "… Directs Provision of …")."""
+        not a cue; an embedded headline states a claim only with a verb that introduces content in
+        news ("…, Says IDF", "… Calls X 'a Disgrace'", not "… Directs Provision of …") or a colon
+        after its source ("Poll: …")."""
         return is_verification_marker(model.cue.text) or (
-            model.context == "embedded_headline" and not self._says(parsed, model)
+            model.context == "embedded_headline" and not self._headline_cue(parsed, model)
         )
+
+    def _headline_cue(self, parsed: ParsedArticle, model: Attribution) -> bool:
+        cue = self._cue(parsed, model)
+        if cue is None:
+            return False
+        if cue.text.strip() == ":":
+            return model.mention is not None and model.mention.end_char <= cue.start_char
+        return self._says(parsed, model) or self.cue_verbs.is_cue_verb(cue.root.lemma_)
 
     def _reports(self, parsed: ParsedArticle, model: Attribution) -> bool:
         """A verb of saying reports whatever follows it; any other verb needs a clause to report."""

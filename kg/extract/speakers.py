@@ -367,7 +367,14 @@ class SpeakerResolver:
             self.sentence_starts.append(sentence.start)
             for i in range(sentence.start, sentence.end):
                 self.sentence_of[i] = ordinal
-        entities = _merged_entities(doc)
+        # A title line the NER read as a name is no name: a finite verb or a relative pronoun make it a
+        # sentence ("Senator Calls Water Plan …", "Post Story Misleads Voters Who Were …"); a name
+        # may hold an infinitive ("Alliance to Reclaim Our Schools").
+        entities = [
+            ent
+            for ent in _merged_entities(doc)
+            if not any(t.tag_ in FINITE_OR_RELATIVE for t in _strip_roles(self._name_tokens(ent)))
+        ]
         full_names = []
         for ent in entities:
             name = _strip_roles(self._name_tokens(ent))
@@ -625,9 +632,7 @@ class SpeakerResolver:
 
     def _add_named(self, ent: SpacySpan) -> None:
         tokens = _strip(list(ent))
-        # a title line the NER read as one organisation ("Post Story Misleads Voters Who Were …"):
-        # a finite verb or a relative pronoun (a name may hold an infinitive: "Alliance to Reclaim Our Schools")
-        if not tokens or any(t.tag_ in FINITE_OR_RELATIVE for t in tokens):
+        if not tokens:
             return
         surface = _text(tokens)
         if ent.label_ == "NORP":
