@@ -128,3 +128,14 @@ def test_a_headline_states_a_claim_with_a_verb_of_reporting_or_a_colon_after_its
     assert claim.context == "embedded_headline" and claim.cue is not None and claim.cue.text == cue
     assert claim.content.text.startswith(content)
     assert claim.speaker is not None and claim.speaker.label == speaker
+
+
+def test_what_a_source_expects_is_its_claim_and_a_hedge_without_one_is_none(hybrid: Extractor) -> None:
+    text = (
+        "The fund expects that the economy will expand by 1.6 percent next year. "
+        "The two allies seem to have no clear plan for the border. Prices are expected to rise."
+    )
+    (claim,) = attributed(hybrid, text)
+    assert claim.cue is not None and claim.cue.text == "expects"
+    assert claim.content.text.startswith("that the economy will expand by 1.6 percent")
+    assert claim.mention is not None and claim.mention.text == "The fund"

@@ -47,6 +47,9 @@ ARBITRATION_CONFIDENCE = 0.5
 # Verbs by which a source relays another's statement inside a reported one ("AP reported that the
 # ministry said …"); others nested in a content are rarely attributions of their own in PolNeAR dev.
 RELAYING_LEMMAS = frozenset({"say", "report", "tell", "announce", "state", "confirm", "add", "claim"})
+# Hedging verbs whose subject holds the belief ("analysts expect …"), unlike "seem" or "appear",
+# whose subject is what the text is unsure of.
+BELIEF_HEDGES = frozenset({"expect", "suspect"})
 # Opening quotation marks ("’" is also an apostrophe: "Trump’s").
 QUOTATION_MARKS = '"“”‘'
 
@@ -280,7 +283,8 @@ class HybridAttributions:
     * a rule's verb of saying inside a model content, with the same speaker, is a second claim
       ("officials say A and accuse Hamas of B"): the model's content ends before it, and what is
       left must still report something;
-    * a hedge is not a source's statement ("casualties are expected to rise");
+    * a hedge is not a source's statement ("casualties are expected to rise") unless its subject holds the
+      belief ("the IMF expects …");
     * a rule of a verb of saying replaces a model attribution it contradicts when the model is
       unsure of it, or when both read an embedded headline;
     * every rule attribution that touches none of the model's spans is added;
@@ -307,9 +311,13 @@ class HybridAttributions:
         return parsed.doc.char_span(attribution.cue.start, attribution.cue.end, alignment_mode="expand")
 
     def _hedge(self, parsed: ParsedArticle, model: Attribution) -> bool:
-        """A hedge is how sure the text is, not a source's statement ("casualties are expected to rise")."""
+        """A hedge is how sure the text is, not a statement ("casualties are expected to rise", "the
+        allies seem to have no plan"), unless its subject holds the belief ("the IMF expects output to
+        grow 1.6%")."""
         cue = self._cue(parsed, model)
-        return cue is not None and cue.root.lemma_.lower() in HEDGE_LEMMAS
+        if cue is None or cue.root.lemma_.lower() not in HEDGE_LEMMAS:
+            return False
+        return model.mention is None or cue.root.lemma_.lower() not in BELIEF_HEDGES
 
     def _no_statement(self, parsed: ParsedArticle, model: Attribution) -> bool:
         """A verification marker ("could not be independently confirmed") is the markers component's,
