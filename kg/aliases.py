@@ -34,6 +34,8 @@ TITLES = frozenset(
     }
 )
 _LEADING_TITLE = re.compile(rf"^(?:(?:{'|'.join(sorted(TITLES))})\.?\s+)+(?=\S)", re.IGNORECASE)
+# "S.E.C." is "SEC", "U.S.-backed" is "US-backed": an acronym's full stops are a house style.
+_DOTTED_ACRONYM = re.compile(r"(?<![^\W\d_])(?:[^\W\d_]\.){2,}")
 _QUOTES = str.maketrans({"\u2018": "'", "\u2019": "'", "\u201a": "'", "\u201b": "'", "\u02bc": "'", "\u2032": "'"})
 
 
@@ -47,8 +49,10 @@ def clean_name(surface: str) -> str:
 
 
 def normalize_surface(surface: str) -> str:
-    """The lookup form of a name: case-folded, no leading "the", title or honorific, no possessive."""
+    """The lookup form of a name: case-folded, no leading "the", title or honorific, no possessive, an
+    acronym without its full stops."""
     text = clean_name(surface).strip(_EDGE_PUNCT)
+    text = _DOTTED_ACRONYM.sub(lambda match: match.group().replace(".", ""), text)
     text = _LEADING_THE.sub("", text)
     text = _LEADING_TITLE.sub("", text)
     text = _POSSESSIVE.sub("", text).strip(_EDGE_PUNCT)

@@ -289,6 +289,13 @@ SPEAKER_NAMED_AGAIN = {
         "which the senators",
         "Charles E. Birch and Patrick J. Vale",
     ),
+    "an acronym written with full stops": (
+        "The Widget Safety Board said it had opened an inquiry into the fund in May. "
+        "The W.S.B. said on Friday that it had found no fraud.",
+        "it had opened",
+        "that it had found",
+        "Widget Safety Board",
+    ),
     "a body of a named organisation, and a name cut at 'for'": (
         "A three-judge panel of the U.S. Court of Appeals for the Ninth Circuit ruled that the state had erred. "
         "The court said the law was void.",

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from cpkg.aliases import AliasTable
+from cpkg.aliases import AliasTable, search_key, slug
 from cpkg.graph import dataset_graph, extraction_to_dataset, serialize
 from cpkg.iris import AGENTS_GRAPH, agent_iri, article_graph_iri, article_iri, claim_iri
 from fixtures_graph import seed_extraction
@@ -126,6 +126,9 @@ def test_alias_table():
     assert table.lookup("AP").key == "associated-press"
     assert table.lookup("Israel's").key == "israel"
     assert table.lookup("nobody in particular") is None
+    # an acronym's full stops are a house style: one key and one search form with and without them
+    assert table.lookup("the S.E.C.") == table.lookup("SEC") == table.lookup("Securities and Exchange Commission")
+    assert slug("N.W.C.'s") == slug("NWC") == "nwc" and search_key("U.S.-backed") == "us-backed"
 
 
 def test_ontology_terms_have_label_and_comment():

@@ -699,7 +699,15 @@ class SpeakerResolver:
         for short in orgs:
             if not short.label.isupper() or len(short.label) > 8:
                 continue
-            full = next((o for o in orgs if o is not short and short.label in o.names and not o.label.isupper()), None)
+            name = normalize_surface(short.label)  # "S.E.C." is the "SEC" of the full name
+            full = next(
+                (
+                    o
+                    for o in orgs
+                    if o is not short and name in {normalize_surface(n) for n in o.names} and not o.label.isupper()
+                ),
+                None,
+            )
             if full is None or short.known is not None:
                 continue
             full.names |= short.names
