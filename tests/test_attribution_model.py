@@ -139,3 +139,12 @@ def test_what_a_source_expects_is_its_claim_and_a_hedge_without_one_is_none(hybr
     assert claim.cue is not None and claim.cue.text == "expects"
     assert claim.content.text.startswith("that the economy will expand by 1.6 percent")
     assert claim.mention is not None and claim.mention.text == "The fund"
+
+
+def test_an_act_beside_a_statement_is_no_claim_but_an_evaluative_speech_act_is(hybrid: Extractor) -> None:
+    """ "bemoaned the unrest", like "praised" or "condemned", says something about its object;
+    "recalled its ambassador" does something."""
+    bemoaned = "The senator bemoaned the unrest in the city and said the police had failed its residents."
+    assert [c.cue.text for c in attributed(hybrid, bemoaned) if c.cue] == ["bemoaned", "said"]
+    recalled = "Jordan recalled its ambassador and told the envoy to stay out of the country."
+    assert [c.cue.text for c in attributed(hybrid, recalled) if c.cue] == ["told"]
