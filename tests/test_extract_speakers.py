@@ -314,3 +314,15 @@ def test_a_speaker_named_again_is_the_same_agent(extractor, text, first, again, 
     speaker = said(extraction, first).speaker
     assert speaker is not None and speaker.label == label
     assert said(extraction, again).speaker == speaker
+
+
+def test_the_woman_after_a_woman_is_that_woman_not_a_woman_named_since(extractor):
+    text = (
+        "A woman who lost her job last year is the face of the campaign. The Post sent its reporter Ann "
+        "Birch to watch the debate with the woman and her boyfriend. The woman said she had never voted "
+        "before. She said the town had been forgotten."
+    )
+    extraction = extract(extractor, text)
+    woman, she = said(extraction, "she had never"), said(extraction, "the town")
+    assert woman.speaker is not None and woman.speaker.kind == "anonymous" and woman.speaker.label == "woman"
+    assert she.speaker == woman.speaker

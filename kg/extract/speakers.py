@@ -175,6 +175,8 @@ UNKNOWN_GENDER_FACTOR = 0.75
 # pronoun outside it ("'... Obama ...,' she said").
 SENTENCE_DECAY = 0.3
 QUOTED_FACTOR = 0.3
+# Determiners that bring in someone not named yet ("a woman", "one pharmacist").
+INDEFINITE = frozenset({"a", "an", "one", "another"})
 # Tags no name holds: a finite verb or a relative pronoun make an entity a sentence (a title line).
 FINITE_OR_RELATIVE = frozenset({"VBD", "VBZ", "VBP", "MD", "WP", "WDT"})
 # Nouns that count a group ("dozens of residents"): the group is what they count.
@@ -1159,7 +1161,7 @@ class SpeakerResolver:
         lemma = head.lemma_.lower()
         before = doc[tokens[0].i - 1].lower_ if tokens[0].i > 0 else ""
         definite = before in {"the", "this", "that"} or any(t.dep_ == "poss" for t in head.children)
-        indefinite = before in {"a", "an", "one", "another"}
+        indefinite = before in INDEFINITE
         if lemma in DOCUMENT_NOUNS or head.lower_ in DOCUMENT_NOUNS:
             return self._document(tokens, head, definite)
         # a surname the tagger took for a common noun, often a sentence's first word or a typo ("Wines")
@@ -1251,6 +1253,18 @@ class SpeakerResolver:
         if later and (indefinite or sentence <= 1 or not definite):
             person = min(later, key=lambda p: p.first_token)
             return ResolvedSpeaker(person.agent, None, role, Resolution("nominal", 0.6))
+        # "The woman" after "a woman who lost her job …" is that woman, not a woman named since.
+        introduced = [
+            e
+            for e in self.entities
+            if e.kind == "anonymous"
+            and e.head == lemma
+            and e.first_token < head.i
+            and any(c.dep_ == "det" and c.lower_ in INDEFINITE for c in doc[e.first_token].children)
+        ]
+        if definite and not titled and introduced:
+            entity = max(introduced, key=lambda e: e.first_token)
+            return ResolvedSpeaker(entity.agent, None, role, Resolution("nominal", 0.6))
         # With no title to go by, "the GOP candidate" or "the 34-year-old mother" is the most mentioned
         # person so far whom nothing contradicts (party, gender).
         party = {PARTY_WORDS[w] for w in modifiers if w in PARTY_WORDS}
