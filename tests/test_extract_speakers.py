@@ -289,6 +289,13 @@ SPEAKER_NAMED_AGAIN = {
         "which the senators",
         "Charles E. Birch and Patrick J. Vale",
     ),
+    "a lawyer introduced by apposition to 'an attorney for' his client": (
+        "An attorney for Quill, Mark Dunmore, stressed that his client was ready to appear. The panel voted "
+        "on Thursday. However, Quill's lawyer has said he will refuse to answer any questions.",
+        "that his client",
+        "he will refuse",
+        "Mark Dunmore",
+    ),
     "an acronym written with full stops": (
         "The Widget Safety Board said it had opened an inquiry into the fund in May. "
         "The W.S.B. said on Friday that it had found no fraud.",

@@ -548,7 +548,12 @@ class SpeakerResolver:
             if child.dep_ == "appos":
                 words |= {_word(t) for t in child.subtree if t.pos_ in ("NOUN", "PROPN", "ADJ")}
         if root.dep_ == "appos":
-            words |= {_word(t) for t in root.head.subtree if t.pos_ in ("NOUN", "ADJ") and t.i < ent.start}
+            described = root.head
+            # "An attorney for Quill, Mark Dunmore": the parser may hang the name on "Quill"; the
+            # person is the attorney the phrase is about.
+            if described.dep_ == "pobj" and described.head.head.lemma_.lower() in PERSON_NOUNS:
+                described = described.head.head
+            words |= {_word(t) for t in described.subtree if t.pos_ in ("NOUN", "ADJ") and t.i < ent.start}
         for word in words:
             gender = gender or ROLE_GENDER.get(word)
         return words, gender, bool(words & KIN_NOUNS)
