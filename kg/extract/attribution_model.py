@@ -298,13 +298,12 @@ class HybridAttributions:
         self.rules = RuleAttributions(config)
         self.model_name = self.learned.model_name
         self.cue_verbs = load_cue_lexicon()
-        self.speech_verbs = self.cue_verbs.object_verbs
 
     def _says(self, parsed: ParsedArticle, attribution: Attribution) -> bool:
         """A rule attribution of a verb of saying ("said", "told", "accuse") or "according to"."""
         cue = self._cue(parsed, attribution)
         return cue is not None and (
-            cue.root.lemma_.lower() in self.speech_verbs or cue.text.lower().startswith("according")
+            self.cue_verbs.takes_object_content(cue.root.lemma_) or cue.text.lower().startswith("according")
         )
 
     def _cue(self, parsed: ParsedArticle, attribution: Attribution) -> SpacySpan | None:
@@ -329,17 +328,15 @@ class HybridAttributions:
         )
 
     def _headline_cue(self, parsed: ParsedArticle, model: Attribution) -> bool:
+        if model.cue.text.strip() == ":":
+            return model.mention is not None and model.mention.end_char <= model.cue.start
         cue = self._cue(parsed, model)
-        if cue is None:
-            return False
-        if cue.text.strip() == ":":
-            return model.mention is not None and model.mention.end_char <= cue.start_char
-        return self._says(parsed, model) or self.cue_verbs.is_cue_verb(cue.root.lemma_)
+        return self._says(parsed, model) or (cue is not None and self.cue_verbs.is_cue_verb(cue.root.lemma_))
 
     def _reports(self, parsed: ParsedArticle, model: Attribution) -> bool:
         """A verb of saying reports whatever follows it; any other verb needs a clause to report."""
         cue = self._cue(parsed, model)
-        if cue is None or cue.root.lemma_.lower() in self.speech_verbs:
+        if cue is None or self.cue_verbs.takes_object_content(cue.root.lemma_):
             return True
         content = parsed.doc.char_span(model.content.start, model.content.end, alignment_mode="expand")
         return content is None or any(t.pos_ in ("VERB", "AUX") for t in content)
@@ -380,7 +377,7 @@ class HybridAttributions:
                 other is not model
                 and other_cue is not None
                 and other_cue.root.i in partners
-                and other_cue.root.lemma_.lower() in self.speech_verbs
+                and self.cue_verbs.takes_object_content(other_cue.root.lemma_)
             ):
                 return True
         return False

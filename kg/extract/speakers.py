@@ -372,14 +372,11 @@ class SpeakerResolver:
         # A title line the NER read as a name is no name: a finite verb or a relative pronoun make it a
         # sentence ("Senator Calls Water Plan …", "Post Story Misleads Voters Who Were …"); a name
         # may hold an infinitive ("Alliance to Reclaim Our Schools").
-        entities = [
-            ent
-            for ent in _merged_entities(doc)
-            if not any(t.tag_ in FINITE_OR_RELATIVE for t in _strip_roles(self._name_tokens(ent)))
-        ]
+        named = [(ent, _strip_roles(self._name_tokens(ent))) for ent in _merged_entities(doc)]
+        named = [(ent, name) for ent, name in named if not any(t.tag_ in FINITE_OR_RELATIVE for t in name)]
+        entities = [ent for ent, _ in named]
         full_names = []
-        for ent in entities:
-            name = _strip_roles(self._name_tokens(ent))
+        for ent, name in named:
             person_like = ent.label_ == "PERSON" or (ent.label_ == "ORG" and _looks_like_person(name))
             if len(name) >= 2 and person_like and name[0].lower_ not in SURNAME_PARTICLES:
                 full_names.append((ent, name))
@@ -391,10 +388,9 @@ class SpeakerResolver:
         votes: dict[str, Counter[str]] = {}
         for ent in entities:
             votes.setdefault(ent.text, Counter())[ent.label_] += 1
-        for ent in entities:
+        for ent, name in named:
             if ent.start in people_ents or ent.label_ not in ENTITY_LABELS:
                 continue
-            name = _strip_roles(self._name_tokens(ent))
             if not name:
                 continue
             one_word = _text(name)
@@ -703,18 +699,13 @@ class SpeakerResolver:
     def _merge_acronyms(self) -> None:
         """ "IMF" named before "International Monetary Fund" is still the same organisation."""
         orgs = [e for e in self.entities if e.kind == "organization"]
+        # "S.E.C." is the "SEC" of the full name: names compared in their lookup form
+        forms = {o.key: {normalize_surface(n) for n in o.names} for o in orgs if not o.label.isupper()}
         for short in orgs:
             if not short.label.isupper() or len(short.label) > 8:
                 continue
-            name = normalize_surface(short.label)  # "S.E.C." is the "SEC" of the full name
-            full = next(
-                (
-                    o
-                    for o in orgs
-                    if o is not short and name in {normalize_surface(n) for n in o.names} and not o.label.isupper()
-                ),
-                None,
-            )
+            name = normalize_surface(short.label)
+            full = next((o for o in orgs if o is not short and name in forms.get(o.key, ())), None)
             if full is None or short.known is not None:
                 continue
             full.names |= short.names
@@ -1259,17 +1250,18 @@ class SpeakerResolver:
             person = min(later, key=lambda p: p.first_token)
             return ResolvedSpeaker(person.agent, None, role, Resolution("nominal", 0.6))
         # "The woman" after "a woman who lost her job …" is that woman, not a woman named since.
-        introduced = [
-            e
-            for e in self.entities
-            if e.kind == "anonymous"
-            and e.head == lemma
-            and e.first_token < head.i
-            and any(c.dep_ == "det" and c.lower_ in INDEFINITE for c in doc[e.first_token].children)
-        ]
-        if definite and not titled and introduced:
-            entity = max(introduced, key=lambda e: e.first_token)
-            return ResolvedSpeaker(entity.agent, None, role, Resolution("nominal", 0.6))
+        if definite and not titled:
+            introduced = [
+                e
+                for e in self.entities
+                if e.kind == "anonymous"
+                and e.head == lemma
+                and e.first_token < head.i
+                and any(c.dep_ == "det" and c.lower_ in INDEFINITE for c in doc[e.first_token].children)
+            ]
+            if introduced:
+                entity = max(introduced, key=lambda e: e.first_token)
+                return ResolvedSpeaker(entity.agent, None, role, Resolution("nominal", 0.6))
         # With no title to go by, "the GOP candidate" or "the 34-year-old mother" is the most mentioned
         # person so far whom nothing contradicts (party, gender).
         party = {PARTY_WORDS[w] for w in modifiers if w in PARTY_WORDS}
