@@ -214,7 +214,10 @@ def recording(extract_fn: Callable[[Sequence[GoldDocument]], Iterable[Mapping[st
 
 
 def garbage_reason(label: str, kind: str = "") -> str | None:
-    """Why an agent label is no real-world speaker, or None."""
+    """Why an agent label is no real-world speaker, or None. A group named by its members ("the Ohio
+    chapter of X and the Y Coalition") is judged member by member: its length is no headline's."""
+    if kind == "group" and " and " in label:
+        return next(filter(None, (garbage_reason(part) for part in label.split(" and "))), None)
     words = normalize_name(label).split()
     raw = label.strip()
     if not any(c.isalpha() for c in raw):
@@ -242,8 +245,9 @@ def garbage_reason(label: str, kind: str = "") -> str | None:
 
 
 def is_document_label(label: str) -> bool:
-    """Headed by a lower-case document noun ("IMF report", "the memo"); "New York Post" is a name."""
-    words = re.findall(r"[\w-]+", label)
+    """Headed by a lower-case document noun ("IMF report", "the memo", "transcript of the debate");
+    "New York Post" is a name, "authors of the report" are people."""
+    words = re.findall(r"[\w-]+", re.split(r"\s+of\s+", label, maxsplit=1)[0])
     return bool(words) and words[-1] in DOCUMENT_NOUNS
 
 

@@ -148,3 +148,23 @@ def test_an_act_beside_a_statement_is_no_claim_but_an_evaluative_speech_act_is(h
     assert [c.cue.text for c in attributed(hybrid, bemoaned) if c.cue] == ["bemoaned", "said"]
     recalled = "Jordan recalled its ambassador and told the envoy to stay out of the country."
     assert [c.cue.text for c in attributed(hybrid, recalled) if c.cue] == ["told"]
+
+
+def test_the_owner_of_a_programme_is_its_author_not_the_source(hybrid: Extractor) -> None:
+    text = (
+        "Ed Lane is a television host in New York.\n\n"
+        "His program on Wednesday, for instance, said the emails were a distraction."
+    )
+    (claim,) = attributed(hybrid, text)
+    assert claim.mention is not None and claim.mention.text.startswith("His program")
+    assert claim.speaker is not None and claim.speaker.kind == "document" and claim.speaker.label == "program"
+
+
+def test_when_something_was_written_is_not_what_was_written(hybrid: Extractor) -> None:
+    text = (
+        "Senators Ann Birch and Tom Vale wrote to the department on Monday.\n\n"
+        "They said the program was rife with fraud."
+    )
+    (claim,) = attributed(hybrid, text)
+    assert claim.content.text == "the program was rife with fraud"
+    assert claim.speaker is not None and claim.speaker.label == "Ann Birch and Tom Vale"

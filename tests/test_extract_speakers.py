@@ -112,6 +112,47 @@ def test_a_document_is_a_document_with_its_author(extractor):
     assert claim.speaker.author is not None and claim.speaker.author.label == "Audit Office"
 
 
+def test_a_document_by_a_named_author_is_labelled_without_the_author_and_when_it_aired(extractor):
+    text = (
+        "A 2014 study by Professor Ann Lee found only 31 cases of fraud.\n\n"
+        "Tom Vale is a radio host in Ohio. His show on Monday claimed the emails were a distraction."
+    )
+    extraction = extract(extractor, text)
+    study, show = said(extraction, "only 31 cases").speaker, said(extraction, "the emails").speaker
+    assert study is not None and study.kind == "document" and study.label == "study"
+    assert study.author is not None and study.author.label == "Ann Lee"
+    assert show is not None and show.kind == "document" and show.label == "show"
+
+
+def test_a_network_named_in_a_compound_is_the_network_later(extractor):
+    text = (
+        "The Kremlin-backed RT network aired the speech on Tuesday.\n\n"
+        "The network said it would send a crew to the border."
+    )
+    claim = said(extract(extractor, text), "it would send")
+    assert claim.speaker is not None and claim.speaker.label == "RT"
+    assert claim.resolution.method == "nominal"
+
+
+def test_organisations_coordinated_inside_an_of_phrase_speak_together(extractor):
+    text = (
+        "The Ohio chapter of the Randolph Institute and the Northeast Ohio Coalition for the Homeless "
+        "said the state had purged voters.\n\n"
+        "The company and Mayor Ann Lee said the plant would close.\n\n"
+        "Bill Clinton spoke first. His wife and current Democratic nominee Hillary Clinton said the plan would pass."
+    )
+    extraction = extract(extractor, text)
+    plaintiffs = said(extraction, "the state had purged").speaker
+    assert plaintiffs is not None and plaintiffs.kind == "group"
+    assert plaintiffs.label.startswith("Ohio chapter of the Randolph Institute and Northeast Ohio Coalition")
+    assert garbage_reason(plaintiffs.label, plaintiffs.kind) is None
+    both = said(extraction, "the plant").speaker
+    assert both is not None and both.kind == "group" and both.label.endswith("and Ann Lee")
+    couple = said(extraction, "the plan would pass").speaker
+    # "his wife and nominee X" is one person, not a group of two.
+    assert couple is not None and couple.label == "Hillary Clinton" and couple.kind == "person"
+
+
 def test_a_wire_dateline_credits_the_publisher_and_makes_no_agent(extractor):
     text = "LONDON, March 3 (Reuters) - Olivia Brandt on Friday said exports fell by 3 percent."
     extraction = extract(extractor, text)

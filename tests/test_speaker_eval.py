@@ -93,9 +93,17 @@ def test_garbage_agent_labels(label, reason):
     assert garbage_reason(label, "person") == reason
 
 
+def test_a_group_named_by_its_members_is_judged_member_by_member():
+    members = "Ohio chapter of the A. Philip Randolph Institute and Northeast Ohio Coalition for the Homeless"
+    assert garbage_reason(members, "group") is None
+    assert garbage_reason(members, "organization") == "headline or sentence"
+    assert garbage_reason("Ann Lee and Trump on Friday", "group") == "date or time phrase"
+
+
 def test_document_labels_are_headed_by_a_lower_case_document_noun():
     assert is_document_label("a 2005 video") and is_document_label("the IMF report")
     assert not is_document_label("New York Post") and not is_document_label("Olivia Brandt")
+    assert is_document_label("transcript of the debate") and not is_document_label("authors of the report")
 
 
 def test_the_shipped_gold_has_offsets_and_names_only(tmp_path):

@@ -206,7 +206,15 @@ class AttributionFinder:
         if clauses or not curated:
             return clauses
         objects = [c for c in children if c.dep_ in OBJECT_DEPS]
-        preps = [c for c in children if c.dep_ == "prep" and c.lower_ in CONTENT_PREPS and c.i > verb.i]
+        preps = [
+            c
+            for c in children
+            if c.dep_ == "prep"
+            and c.lower_ in CONTENT_PREPS
+            and c.i > verb.i
+            # "wrote on Monday" says when, not what.
+            and not any(o.ent_type_ in TIME_ENTITIES for o in c.children if o.dep_ == "pobj")
+        ]
         return objects + [p for p in preps if not objects or p.i > objects[0].i]
 
     def _content_tokens(self, verb: Token) -> set[Token]:

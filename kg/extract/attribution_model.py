@@ -32,6 +32,7 @@ from cpkg.extract.cues import load_cue_lexicon
 from cpkg.extract.document import ParsedArticle
 from cpkg.extract.learned import AttributionTagger, PredictedAttribution
 from cpkg.extract.nlp import char_span, span_of
+from cpkg.extract.speakers import SPEAKING_DOCUMENTS
 from cpkg.model import Span
 from spacy.tokens import Doc
 from spacy.tokens import Span as SpacySpan
@@ -147,13 +148,19 @@ def _speaker_phrase(parsed: ParsedArticle, span: SpacySpan | None) -> SpacySpan 
         return None
     if root.dep_ == "compound" and root.head.i >= end and root.head.pos_ == "PROPN":
         phrase = doc[start : root.head.i + 1]
+    # "His program on Wednesday said": the possessor of a document is its author, not the source.
+    if root.dep_ == "poss" and root.head.i >= end and root.head.lemma_.lower() in SPEAKING_DOCUMENTS:
+        phrase = doc[start : root.head.i + 1]
     return phrase
 
 
 def _says_something(doc: Doc, parts: Parts) -> bool:
-    """A content with a word of its own: "could not independently verify *it*" reports nothing."""
-    tokens = (doc.char_span(start, end, alignment_mode="expand") for start, end in parts)
-    return any(t.pos_ not in ("PRON", "DET", "PUNCT", "SPACE", "CCONJ") for span in tokens if span for t in span)
+    """A content with a word of its own: "could not independently verify *it*" and "wrote to them
+    *on Monday*" report nothing."""
+    spans = (doc.char_span(start, end, alignment_mode="expand") for start, end in parts)
+    words = [t for span in spans if span for t in span if t.pos_ not in ("PRON", "DET", "PUNCT", "SPACE", "CCONJ")]
+    times = [t for t in words if t.ent_type_ in TIME_ENTITIES]
+    return bool(words) and not (times and all(t in times or t.pos_ == "ADP" for t in words))
 
 
 def _holds_apposition(source: SpacySpan | None, mention: SpacySpan | None) -> bool:

@@ -31,7 +31,7 @@ from importlib.resources import files
 from typing import TYPE_CHECKING
 
 from cpkg.aliases import AliasTable, clean_name, normalize_surface, slug
-from cpkg.extract.attribution import mention_of
+from cpkg.extract.attribution import TIME_ENTITIES, mention_of
 from cpkg.extract.gender import HONORIFIC_GENDER, PRONOUN_GENDER, ROLE_GENDER, Gender, gender_of_first_name
 from cpkg.extract.nlp import char_span, doc_text, span_of
 from cpkg.model import Agent, AgentKind, Article, Resolution, Role
@@ -110,7 +110,8 @@ ORG_NOUNS = _word_set(
     "union association federation alliance coalition campaign committee panel commission council board "
     "court party organization organisation group network channel station newspaper paper magazine "
     "publication outlet fund foundation institute university school hospital army military police force "
-    "office team club league bureau service regulator watchdog charity movement caucus legislature"
+    "office team club league bureau service regulator watchdog charity movement caucus legislature "
+    "chapter branch affiliate division"
 )
 ORG_SYNONYMS: dict[str, frozenset[str]] = {
     "union": frozenset({"union", "association", "federation", "guild"}),
@@ -132,7 +133,15 @@ DOCUMENT_NOUNS = _word_set(
     "memo memorandum report video footage email e-mail letter statement poll survey study book memoir tweet "
     "post posting article piece story document transcript complaint ruling analysis data statistics commentary "
     "editorial op-ed filing brief record records release cable audit recording account essay review interview "
-    "note message column blog paper opinion verdict decision order lawsuit petition proposal plan bill submission"
+    "note message column blog paper opinion verdict decision order lawsuit petition proposal plan bill submission "
+    "program programme show broadcast episode segment documentary podcast newsletter"
+)
+# Documents that speak in their own voice ("his program said", "her letter says"), as opposed to
+# what someone decided or proposed ("her decision to", "his plan"), whose owner is the source.
+SPEAKING_DOCUMENTS = _word_set(
+    "report article piece story column study survey poll analysis book memoir video footage recording statement "
+    "release letter memo memorandum email e-mail tweet post blog program programme show broadcast episode "
+    "documentary podcast newsletter editorial op-ed filing brief complaint submission transcript commentary"
 )
 # Document nouns that also end newspapers' names ("The Washington Post", "National Review").
 PUBLICATION_NAMES = frozenset({"post", "review", "record"})
@@ -652,7 +661,9 @@ class SpeakerResolver:
             entity = self._register(_Entity(agent.kind, agent.label, agent.key, first_token=ent.start))
             if self.aliases.lookup(label) is not None:
                 entity.known = agent
-            entity.words |= _words(agent.label) | _words(surface) | _apposed_nouns(ent.root)
+            entity.words |= (
+                _words(agent.label) | _words(surface) | _apposed_nouns(ent.root, agent.kind == "organization")
+            )
             acronym = "".join(w[0] for w in re.findall(r"[A-Z][\w-]*", surface) if w not in {"Of", "The"})
             if len(acronym) >= 2 and len(surface.split()) >= 2:
                 entity.names.add(acronym)
@@ -897,8 +908,14 @@ class SpeakerResolver:
         if not primary:
             return None
         head = self._head(primary)
-        conjuncts = _conjuncts(head)
-        if conjuncts and (head.pos_ == "PROPN" or head.tag_ == "NNS" or any(c.tag_ == "NNS" for c in conjuncts)):
+        conjuncts = _conjuncts(head) or _conjuncts_hung_low(head)
+        if conjuncts and (
+            head.pos_ == "PROPN"
+            or head.tag_ == "NNS"
+            or any(c.tag_ == "NNS" for c in conjuncts)
+            # "the company and Mayor Ann Lee"; "his wife and nominee Hillary Clinton" is one person.
+            or (head.lemma_.lower() not in PERSON_NOUNS and any(c.pos_ == "PROPN" for c in conjuncts))
+        ):
             return self._coordination(head, conjuncts)
         if head.pos_ == "PRON" or head.tag_ in PRONOUN_TAGS:
             return self._pronoun(head)
@@ -1077,8 +1094,9 @@ class SpeakerResolver:
         "developers and supporters in Congress": one group of the speakers coordinated."""
         labels = []
         titles: set[str] = set()
+        before_conjuncts = min(c.left_edge.i for c in conjuncts) - 1
         for token in [head, *conjuncts]:
-            part = _strip(list(mention_of(token)))
+            part = _strip([t for t in mention_of(token) if token is not head or t.i < before_conjuncts])
             if not part:
                 continue
             if token.pos_ == "PROPN":
@@ -1311,10 +1329,13 @@ class SpeakerResolver:
             for pobj in prep.children
             if pobj.dep_ == "pobj"
         ]
+        author_phrase: set[int] = set()
         for owner in owners:
             resolved = self._resolve(mention_of(owner), None)
             if resolved is not None and resolved.agent is not None and resolved.agent.kind != "document":
                 author = resolved.agent
+                # "a study by Professor Ann Lee" is a study, by her: the author is not in the label.
+                author_phrase = {t.i for t in (owner.head if owner.dep_ == "pobj" else owner).subtree}
                 break
         if definite:
             earlier = [e for e in self.entities if e.kind == "document" and e.genre == genre and e.first_token < head.i]
@@ -1324,6 +1345,14 @@ class SpeakerResolver:
                 return ResolvedSpeaker(entity.agent, None, None, Resolution("nominal", 0.7))
         # The label is the document's description, without its owner or clauses about it.
         dropped = {t.i for c in head.children if c.dep_ in ("poss", "acl", "relcl", "appos") for t in c.subtree}
+        dropped |= author_phrase
+        # "his program on Wednesday": when it aired is not what it is.
+        dropped |= {
+            t.i
+            for prep in head.children
+            if prep.dep_ == "prep" and any(o.ent_type_ in TIME_ENTITIES for o in prep.children if o.dep_ == "pobj")
+            for t in prep.subtree
+        }
         for token in tokens:
             # "a 52-count civil complaint", "a new poll": counts and dates are not what the document is.
             if token.like_num or token.lower_ in TEMPORAL_MODIFIERS:
@@ -1375,11 +1404,14 @@ class SpeakerResolver:
         return self.remember(resolved.agent, self._sentence(head), spoke=False, token=head)
 
 
-def _apposed_nouns(name: Token) -> set[str]:
+def _apposed_nouns(name: Token, organization: bool) -> set[str]:
     """What an apposition says an organisation is ("RT, the Kremlin-backed network", "the network,
     RT,"), so that a later "the network" finds it."""
     nouns = {c.lemma_.lower() for c in name.children if c.dep_ == "appos" and c.pos_ == "NOUN"}
     if name.dep_ == "appos" and name.head.pos_ == "NOUN":
+        nouns.add(name.head.lemma_.lower())
+    # An organisation's name that modifies the noun saying what it is: "the RT television network".
+    if organization and name.dep_ == "compound" and name.head.pos_ == "NOUN":
         nouns.add(name.head.lemma_.lower())
     return nouns & ORG_NOUNS
 
@@ -1414,7 +1446,26 @@ def _conjuncts(head: Token) -> list[Token]:
             found.extend(_conjuncts(child))
         elif child.dep_ == "conj" and child.pos_ in ("PROPN", "NOUN"):
             found.append(child)
+        elif child.dep_ == "appos" and child.pos_ == "PROPN" and child.doc[child.left_edge.i - 1].lower_ == "and":
+            # The parser may read "the X chapter of Y and the Z Coalition" as an apposition.
+            found.append(child)
     return found
+
+
+def _conjuncts_hung_low(head: Token) -> list[Token]:
+    """The organisations the parser coordinates inside an organisation's "of" phrase: in "the Ohio
+    chapter of the Randolph Institute and the Northeast Coalition" the chapter and the coalition
+    speak, not the chapter of both."""
+    if head.lemma_.lower() not in ORG_NOUNS:
+        return []
+    objects = [o for prep in head.children if prep.dep_ == "prep" and prep.lower_ == "of" for o in prep.children]
+    return [
+        c
+        for o in objects
+        if o.dep_ == "pobj"
+        for c in _conjuncts(o)
+        if c.ent_type_ == "ORG" and c.left_edge.lower_ == "the"
+    ]
 
 
 def _title_role(title: str | None) -> Role | None:
