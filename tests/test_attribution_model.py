@@ -6,7 +6,8 @@ from __future__ import annotations
 import pytest
 from cpkg.articles import article_from_text
 from cpkg.extract import Extractor, build_extractor
-from cpkg.extract.attribution_model import _short_of, _within_paragraph
+from cpkg.extract.attribution_model import _short_of, _whole_subject, _within_paragraph
+from cpkg.extract.nlp import load_pipeline
 from cpkg.model import Claim
 
 
@@ -168,3 +169,21 @@ def test_when_something_was_written_is_not_what_was_written(hybrid: Extractor) -
     (claim,) = attributed(hybrid, text)
     assert claim.content.text == "the program was rife with fraud"
     assert claim.speaker is not None and claim.speaker.label == "Ann Birch and Tom Vale"
+
+
+@pytest.mark.parametrize(
+    ("text", "tagged", "verb", "source"),
+    [
+        ("Her submission to the court noted earlier reports.", "the court", "noted", "Her submission to the court"),
+        ("The transcript of the debate shows that she spoke first.", "The", "shows", "The transcript of the debate"),
+        ("His letter on Monday said the plant would close.", "His", "said", "His letter on Monday"),
+        # an owner decides: "her decision to resign" is hers, not a document's
+        ("Her decision to resign stunned the board.", "Her", "stunned", "Her"),
+    ],
+)
+def test_a_source_tagged_inside_the_subject_of_its_verb_is_that_subject(text, tagged, verb, source) -> None:
+    doc = load_pipeline()(text)
+    start = text.index(tagged)
+    span = doc.char_span(start, start + len(tagged))
+    (cue,) = [t for t in doc if t.text == verb]
+    assert span is not None and _whole_subject(span, cue).text == source

@@ -34,7 +34,7 @@ from cpkg.extract.learned import AttributionTagger, PredictedAttribution
 from cpkg.extract.nlp import char_span, span_of
 from cpkg.extract.speakers import SPEAKING_DOCUMENTS
 from cpkg.model import Span
-from spacy.tokens import Doc
+from spacy.tokens import Doc, Token
 from spacy.tokens import Span as SpacySpan
 
 if TYPE_CHECKING:
@@ -148,10 +148,25 @@ def _speaker_phrase(parsed: ParsedArticle, span: SpacySpan | None) -> SpacySpan 
         return None
     if root.dep_ == "compound" and root.head.i >= end and root.head.pos_ == "PROPN":
         phrase = doc[start : root.head.i + 1]
-    # "His program on Wednesday said": the possessor of a document is its author, not the source.
-    if root.dep_ == "poss" and root.head.i >= end and root.head.lemma_.lower() in SPEAKING_DOCUMENTS:
-        phrase = doc[start : root.head.i + 1]
     return phrase
+
+
+def _whole_subject(source: SpacySpan | None, verb: Token) -> SpacySpan | None:
+    """A source the model tagged inside the subject of its verb of saying is that subject: "Her
+    submission to *the court* noted" is the submission's note, "*Clinton*'s team says" the team's."""
+    subject = next((c for c in verb.children if c.dep_ in ("nsubj", "nsubjpass")), None)
+    if source is None or subject is None or subject.pos_ != "NOUN" or subject.ent_type_ in TIME_ENTITIES:
+        return source
+    part = source.root
+    if part.dep_ == "poss":
+        # "His program said" (a document's owner is its author); "her decision to" stays hers.
+        inside = part.head == subject and subject.lemma_.lower() in SPEAKING_DOCUMENTS
+    else:
+        inside = part.dep_ in ("det", "pobj") and subject in (part.head, part.head.head)
+    phrase = mention_of(subject)
+    if inside and phrase.start <= source.start and source.end <= phrase.end:
+        return phrase
+    return source
 
 
 def _says_something(doc: Doc, parts: Parts) -> bool:
@@ -242,6 +257,7 @@ def _to_attribution(parsed: ParsedArticle, predicted: PredictedAttribution) -> A
             source = _speaker_phrase(
                 parsed, doc.char_span(source_parts[0][0], source_parts[-1][1], alignment_mode="expand")
             )
+    source = _whole_subject(source, cue_tokens.root)
     if source is not None:
         mention, appositive = _named(source)
         mention = _short_of(mention, [cue_parts[0][0], *(start for start, _ in content_parts)])
