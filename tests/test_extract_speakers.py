@@ -153,6 +153,29 @@ def test_organisations_coordinated_inside_an_of_phrase_speak_together(extractor)
     assert couple is not None and couple.label == "Hillary Clinton" and couple.kind == "person"
 
 
+def test_a_candidates_campaign_is_one_organisation_in_every_article(extractor):
+    first = extract(
+        extractor,
+        "Maria Lopez spoke in Ohio. The Lopez campaign said the plan would cover single mothers. "
+        "The campaign later said it would not comment.",
+        "one",
+    )
+    second = extract(extractor, "Maria Lopez's presidential campaign said it raised $10 million.", "two")
+    speakers = [said(first, "the plan").speaker, said(first, "it would not").speaker, said(second, "it raised").speaker]
+    assert all(s is not None and s.kind == "organization" for s in speakers)
+    assert {s.key for s in speakers if s} == {"organization/maria-lopez-campaign"}
+    assert speakers[0] is not None and speakers[0].label == "Maria Lopez campaign"
+    # a campaign named by no candidate stays a description of its article
+    anonymous = said(extract(extractor, "The campaign said it raised $10 million.", "three"), "it raised").speaker
+    assert anonymous is not None and anonymous.key != "organization/maria-lopez-campaign"
+
+
+def test_an_ad_is_a_document(extractor):
+    text = "Maria Lopez released a television ad on Monday.\n\nThe ad says the governor cut school funding."
+    claim = said(extract(extractor, text), "the governor")
+    assert claim.speaker is not None and claim.speaker.kind == "document" and claim.speaker.label == "ad"
+
+
 def test_a_wire_dateline_credits_the_publisher_and_makes_no_agent(extractor):
     text = "LONDON, March 3 (Reuters) - Olivia Brandt on Friday said exports fell by 3 percent."
     extraction = extract(extractor, text)

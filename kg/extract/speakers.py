@@ -134,14 +134,15 @@ DOCUMENT_NOUNS = _word_set(
     "post posting article piece story document transcript complaint ruling analysis data statistics commentary "
     "editorial op-ed filing brief record records release cable audit recording account essay review interview "
     "note message column blog paper opinion verdict decision order lawsuit petition proposal plan bill submission "
-    "program programme show broadcast episode segment documentary podcast newsletter"
+    "program programme show broadcast episode segment documentary podcast newsletter ad advertisement commercial"
 )
 # Documents that speak in their own voice ("his program said", "her letter says"), as opposed to
 # what someone decided or proposed ("her decision to", "his plan"), whose owner is the source.
 SPEAKING_DOCUMENTS = _word_set(
     "report article piece story column study survey poll analysis book memoir video footage recording statement "
     "release letter memo memorandum email e-mail tweet post blog program programme show broadcast episode "
-    "documentary podcast newsletter editorial op-ed filing brief complaint submission transcript commentary"
+    "documentary podcast newsletter editorial op-ed filing brief complaint submission transcript commentary "
+    "ad advertisement commercial"
 )
 # Document nouns that also end newspapers' names ("The Washington Post", "National Review").
 PUBLICATION_NAMES = frozenset({"post", "review", "record"})
@@ -154,6 +155,11 @@ DOCUMENT_GENRES: dict[str, str] = {
     **dict.fromkeys(("statement", "release"), "statement"),
     **dict.fromkeys(("submission", "brief", "filing", "complaint"), "filing"),
 }
+# "the Trump campaign", "Donald Trump's presidential campaign", "Clinton's re-election campaign"
+_CAMPAIGN = re.compile(
+    r"(?:the\s+)?(?P<owner>.+?)(?:['’]s?)?\s+(?:(?:presidential|re-?election|election|Senate|senate)\s+)?campaign",
+    re.IGNORECASE,
+)
 # Particles that begin a surname ("Bill de Blasio", "Wael Abu Omar").
 SURNAME_PARTICLES = _word_set("de del della di da du van von der den la le al el bin ibn abu ben st st.")
 KIN_NOUNS = _word_set("wife husband ex-wife ex-husband daughter son mother father sister brother widow widower")
@@ -681,10 +687,32 @@ class SpeakerResolver:
         if country is not None or (label == "GPE" and not acronym):
             name = country or surface
             return self.aliases.lookup(name) or Agent(f"country/{slug(name)}", name, "country")
+        campaign = self._campaign(surface)
+        if campaign is not None:
+            return campaign
         same = self._known_org(surface)
         if same is not None:
             return same.agent
         return Agent(f"organization/{slug(surface)}", surface, "organization")
+
+    def _campaign(self, name: str) -> Agent | None:
+        """A candidate's campaign ("the Trump campaign", "Donald Trump's presidential campaign") is one
+        organisation in every article, named by the candidate's full name when the article gives it."""
+        match = _CAMPAIGN.fullmatch(" ".join(name.split()))
+        if match is None or not all(word[:1].isupper() for word in match["owner"].split()):
+            return None
+        owner = match["owner"]
+        if len(owner.split()) == 1:
+            people = self._people_named(owner)
+            known = self.aliases.lookup(owner)
+            if people:
+                owner = people[0].label
+            elif known is not None and known.kind == "person":
+                owner = known.label
+            else:
+                return None
+        label = f"{owner} campaign"
+        return Agent(f"organization/{slug(label)}", label, "organization")
 
     def _known_org(self, surface: str) -> _Entity | None:
         """The article's organisation of that name, acronym, or a shorter form of its name ("the Health
@@ -1229,9 +1257,8 @@ class SpeakerResolver:
             # real-world organisation, the same in every article.
             if any(t.pos_ == "PROPN" and t.head == head and t.dep_ in ("compound", "poss", "nmod") for t in tokens):
                 named = _org_label(tokens)
-                entity = self._register(
-                    _Entity("organization", named, f"organization/{slug(named)}", first_token=head.i)
-                )
+                agent = self._campaign(named) or Agent(f"organization/{slug(named)}", named, "organization")
+                entity = self._register(_Entity("organization", agent.label, agent.key, first_token=head.i))
                 entity.words |= _words(named)
                 entity.names.add(named)
                 return ResolvedSpeaker(entity.agent, None, None, Resolution("description", 0.85))
@@ -1299,6 +1326,11 @@ class SpeakerResolver:
     def _org_description(self, tokens: list[Token], head: Token, definite: bool) -> ResolvedSpeaker | None:
         """ "the ministry", "the House panel" -> the organisation named before whose name fits."""
         lemma = head.lemma_.lower()
+        campaign = self._campaign(_text(tokens)) if lemma == "campaign" else None
+        if campaign is not None:
+            entity = self._register(_Entity("organization", campaign.label, campaign.key, first_token=head.i))
+            entity.words |= _words(campaign.label) | {"campaign", "team"}
+            return ResolvedSpeaker(entity.agent, None, None, Resolution("nominal", 0.85))
         fits = ORG_SYNONYMS.get(lemma, frozenset({lemma}))
         modifiers = {t.lower_ for t in tokens if t.i != head.i and t.pos_ in ("PROPN", "NOUN")}
         orgs = [e for e in self.entities if e.kind in ("organization", "country")]
