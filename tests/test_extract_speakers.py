@@ -170,6 +170,21 @@ def test_a_candidates_campaign_is_one_organisation_in_every_article(extractor):
     assert anonymous is not None and anonymous.key != "organization/maria-lopez-campaign"
 
 
+def test_i_in_a_letter_to_the_editor_is_the_name_signed_under_it(extractor):
+    text = (
+        "LETTERS.\n\nWill the investigations ever stop? I think the senator did nothing wrong.\n\n"
+        "Chris Smith.\n\nBoston, Mass.\n\nThe statements mean little. I think she lied.\n\nAnn Lee.\n\nDenver\n"
+    )
+    extraction = extract(extractor, text)
+    first, second = said(extraction, "the senator"), said(extraction, "she lied")
+    assert first.speaker is not None and first.speaker.label == "Chris Smith"
+    assert second.speaker is not None and second.speaker.label == "Ann Lee"
+    assert second.resolution.method == "pronoun" and second.resolution.confidence < 0.7
+    # "I" with no name line after it stays unresolved rather than guessed
+    alone = said(extract(extractor, "I think the senator did nothing wrong.", "alone"), "the senator")
+    assert alone.speaker is None
+
+
 def test_an_ad_is_a_document(extractor):
     text = "Maria Lopez released a television ad on Monday.\n\nThe ad says the governor cut school funding."
     claim = said(extract(extractor, text), "the governor")

@@ -160,6 +160,8 @@ _CAMPAIGN = re.compile(
     r"(?:the\s+)?(?P<owner>.+?)(?:['’]s?)?\s+(?:(?:presidential|re-?election|election|Senate|senate)\s+)?campaign",
     re.IGNORECASE,
 )
+LETTER_CHARS = 3000
+"""How far after a first-person pronoun the signature of its letter may stand."""
 # Particles that begin a surname ("Bill de Blasio", "Wael Abu Omar").
 SURNAME_PARTICLES = _word_set("de del della di da du van von der den la le al el bin ibn abu ben st st.")
 KIN_NOUNS = _word_set("wife husband ex-wife ex-husband daughter son mother father sister brother widow widower")
@@ -357,6 +359,7 @@ class SpeakerResolver:
         self.sentence_starts: list[int] = []
         self.quoted: dict[int, bool] = {}
         self.author: _Entity | None = None
+        self.signers: dict[int, _Entity | None] = {}
         self.publisher: ResolvedSpeaker | None = None
 
     def set_publisher(self, name: str) -> Agent:
@@ -807,6 +810,27 @@ class SpeakerResolver:
             )
         self.author = author
 
+    def _signer_after(self, token: Token) -> _Entity | None:
+        """The writer of a letter to the editor: the person whose name stands alone on the first
+        name line after the letter ("... I hope so.\n\nChris Smith.\n\nBoston"), as letters pages
+        sign them; lines of a place or a network in between are skipped."""
+        doc = token.doc
+        text = doc_text(doc)
+        line_end = text.find("\n", token.idx)
+        if line_end in self.signers:
+            return self.signers[line_end]
+        people = {doc[e.first_token].idx: e for e in self.entities if e.kind == "person" and e.first_token < len(doc)}
+        found, end = None, line_end
+        while found is None and 0 <= end < token.idx + LETTER_CHARS:
+            start = end + 1
+            end = text.find("\n", start)
+            line = text[start : end if end >= 0 else len(text)]
+            words = line.strip().rstrip(".").split()
+            if 2 <= len(words) <= 4 and all(w[:1].isupper() for w in words):
+                found = next((people[at] for at in range(start, start + len(line)) if at in people), None)
+        self.signers[line_end] = found
+        return found
+
     # -- choosing among candidates ---------------------------------------------------------------
     def _salience(
         self,
@@ -1157,8 +1181,13 @@ class SpeakerResolver:
             return replace(resolved, resolution=Resolution("pronoun", min(0.9, resolved.resolution.confidence)))
         quoted = self._in_quote(token)
         if word in FIRST_PERSON:
-            if self.author is not None and not quoted:
+            if quoted:
+                return None
+            if self.author is not None:
                 return ResolvedSpeaker(self.author.agent, None, None, Resolution("pronoun", 0.7))
+            signer = self._signer_after(token)
+            if signer is not None:
+                return ResolvedSpeaker(signer.agent, None, None, Resolution("pronoun", 0.6))
             return None
         if word in {"we", "us", "our", "ours"} and not quoted:
             # Outside quotations "we" is the newsroom: the publisher, when the article names it.
