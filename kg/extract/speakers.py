@@ -137,12 +137,11 @@ DOCUMENT_NOUNS = _word_set(
     "program programme show broadcast episode segment documentary podcast newsletter ad advertisement commercial"
 )
 # Documents that speak in their own voice ("his program said", "her letter says"), as opposed to
-# what someone decided or proposed ("her decision to", "his plan"), whose owner is the source.
-SPEAKING_DOCUMENTS = _word_set(
-    "report article piece story column study survey poll analysis book memoir video footage recording statement "
-    "release letter memo memorandum email e-mail tweet post blog program programme show broadcast episode "
-    "documentary podcast newsletter editorial op-ed filing brief complaint submission transcript commentary "
-    "ad advertisement commercial"
+# what someone decided, proposed or holds ("her decision to", "his plan", "his record"), whose
+# owner is the source.
+SPEAKING_DOCUMENTS = DOCUMENT_NOUNS - _word_set(
+    "decision order verdict ruling plan proposal bill lawsuit petition opinion record records data statistics "
+    "note message account review interview paper essay cable audit posting document"
 )
 # Document nouns that also end newspapers' names ("The Washington Post", "National Review").
 PUBLICATION_NAMES = frozenset({"post", "review", "record"})
@@ -706,12 +705,13 @@ class SpeakerResolver:
             return None
         owner = match["owner"]
         if len(owner.split()) == 1:
-            people = self._people_named(owner)
+            # The candidate the alias table knows by that name, else the article's main person of it.
             known = self.aliases.lookup(owner)
-            if people:
-                owner = people[0].label
-            elif known is not None and known.kind == "person":
+            people = self._people_named(owner)
+            if known is not None and known.kind == "person":
                 owner = known.label
+            elif people:
+                owner = self._choose_person(people, 0).label
             else:
                 return None
         label = f"{owner} campaign"
@@ -811,9 +811,9 @@ class SpeakerResolver:
         self.author = author
 
     def _signer_after(self, token: Token) -> _Entity | None:
-        """The writer of a letter to the editor: the person whose name stands alone on the first
-        name line after the letter ("... I hope so.\n\nChris Smith.\n\nBoston"), as letters pages
-        sign them; lines of a place or a network in between are skipped."""
+        """The writer of a letter to the editor: the person whose name stands alone on a line after
+        the letter ("... I hope so.\n\nChris Smith.\n\nBoston"), as letters pages sign them; the
+        first such line within ``LETTER_CHARS``."""
         doc = token.doc
         text = doc_text(doc)
         line_end = text.find("\n", token.idx)
