@@ -185,6 +185,16 @@ def test_i_in_a_letter_to_the_editor_is_the_name_signed_under_it(extractor):
     assert alone.speaker is None
 
 
+def test_he_who_closes_a_quotation_of_several_sentences_is_no_one_it_names(extractor):
+    text = (
+        "While Obama had many artists writing songs about him, that has not happened for Clinton, which is "
+        "something that concerns Henry Crespo, president of the Black Caucus.\n\n"
+        '"No one is writing songs for Hillary. Obama had will.i.am. Hillary has nobody like that," he said.'
+    )
+    claim = said(extract(extractor, text), '"No one')
+    assert claim.speaker is not None and claim.speaker.label == "Henry Crespo"
+
+
 def test_an_ad_is_a_document(extractor):
     text = "Maria Lopez released a television ad on Monday.\n\nThe ad says the governor cut school funding."
     claim = said(extract(extractor, text), "the governor")

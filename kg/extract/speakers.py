@@ -840,17 +840,34 @@ class SpeakerResolver:
         window: int,
         quoted: bool = True,
         factor: float = QUOTED_FACTOR,
+        quoted_from: int | None = None,
     ) -> float:
         """Mentions before ``before``, fading by sentence; a quoted one weighs ``factor`` in the pronoun's
-        own sentence and ``QUOTED_FACTOR`` before it, for a pronoun outside quotes."""
+        own sentence and ``QUOTED_FACTOR`` before it, for a pronoun outside quotes. With
+        ``quoted_from``: only the quoted mentions from that token on, as they count for that pronoun."""
         total = 0.0
         for mention in entity.notes:
+            if quoted_from is not None and (mention.token < quoted_from or not mention.quoted):
+                continue
             if mention.token < before and 0 <= sentence - mention.sentence <= window:
                 weight = mention.weight * SENTENCE_DECAY ** (sentence - mention.sentence)
                 if mention.quoted and not quoted:
                     weight *= factor if mention.sentence == sentence else QUOTED_FACTOR
                 total += weight
         return total
+
+    def _quotation_before(self, token: Token) -> int | None:
+        """The first token of the quotation that ends just before ``token`` ("'..., ...,' he said")."""
+        doc = token.doc
+        i = token.i - 1
+        while i >= 0 and not self._in_quote(doc[i]) and (doc[i].is_punct or doc[i].text == " "):
+            i -= 1
+        if i < 0 or not self._in_quote(doc[i]):
+            return None
+        # within its paragraph: a quotation block of several paragraphs is someone else's excerpt
+        while i > 0 and "\n" not in doc[i - 1].text and (self._in_quote(doc[i - 1]) or doc[i - 1].is_punct):
+            i -= 1
+        return i
 
     def _choose_person(self, people: list[_Entity], before: int) -> _Entity:
         """Among people sharing a surname, the one a bare surname means: the article's main person of
@@ -884,9 +901,13 @@ class SpeakerResolver:
         # "'... Obama had will.i.am ...,' he said": who says a quotation is not someone it names.
         says = not quoted and token.dep_ in ("nsubj", "nsubjpass") and token.head.lemma_.lower() in SPEECH_VERBS
         factor = 0.0 if says else QUOTED_FACTOR
+        # The quotation said may run over several sentences: none it names says it.
+        said_from = self._quotation_before(token) if says else None
         scored = []
         for entity in fits:
             weight = self._salience(entity, token.i if before is None else before, sentence, window, quoted, factor)
+            if said_from is not None:
+                weight -= self._salience(entity, token.i, sentence, window, False, 1.0, said_from)
             weight *= (factors or {}).get(entity.kind, 1.0)
             if weight <= 0:
                 continue
