@@ -139,6 +139,11 @@ def surface_appositive(sentence: SpacySpan, after: Token) -> SpacySpan | None:
     return candidate
 
 
+def says_when(prep: Token) -> bool:
+    """A prepositional phrase whose object is a date or time ("on Monday", "in 2014")."""
+    return prep.dep_ == "prep" and any(o.ent_type_ in TIME_ENTITIES for o in prep.children if o.dep_ == "pobj")
+
+
 def time_expressions(cue: Token) -> tuple[str, ...]:
     found = []
     for child in cue.children:
@@ -212,8 +217,7 @@ class AttributionFinder:
             if c.dep_ == "prep"
             and c.lower_ in CONTENT_PREPS
             and c.i > verb.i
-            # "wrote on Monday" says when, not what.
-            and not any(o.ent_type_ in TIME_ENTITIES for o in c.children if o.dep_ == "pobj")
+            and not says_when(c)  # "wrote on Monday" says when, not what
         ]
         return objects + [p for p in preps if not objects or p.i > objects[0].i]
 

@@ -31,7 +31,7 @@ from importlib.resources import files
 from typing import TYPE_CHECKING
 
 from cpkg.aliases import AliasTable, clean_name, normalize_surface, slug
-from cpkg.extract.attribution import TIME_ENTITIES, mention_of
+from cpkg.extract.attribution import mention_of, says_when
 from cpkg.extract.gender import HONORIFIC_GENDER, PRONOUN_GENDER, ROLE_GENDER, Gender, gender_of_first_name
 from cpkg.extract.nlp import char_span, doc_text, span_of
 from cpkg.model import Agent, AgentKind, Article, Resolution, Role
@@ -840,14 +840,14 @@ class SpeakerResolver:
         window: int,
         quoted: bool = True,
         factor: float = QUOTED_FACTOR,
-        quoted_from: int | None = None,
+        said_from: int | None = None,
     ) -> float:
         """Mentions before ``before``, fading by sentence; a quoted one weighs ``factor`` in the pronoun's
-        own sentence and ``QUOTED_FACTOR`` before it, for a pronoun outside quotes. With
-        ``quoted_from``: only the quoted mentions from that token on, as they count for that pronoun."""
+        own sentence and ``QUOTED_FACTOR`` before it, for a pronoun outside quotes, and nothing in the
+        quotation the pronoun says (from ``said_from`` on)."""
         total = 0.0
         for mention in entity.notes:
-            if quoted_from is not None and (mention.token < quoted_from or not mention.quoted):
+            if said_from is not None and mention.quoted and mention.token >= said_from:
                 continue
             if mention.token < before and 0 <= sentence - mention.sentence <= window:
                 weight = mention.weight * SENTENCE_DECAY ** (sentence - mention.sentence)
@@ -905,9 +905,9 @@ class SpeakerResolver:
         said_from = self._quotation_before(token) if says else None
         scored = []
         for entity in fits:
-            weight = self._salience(entity, token.i if before is None else before, sentence, window, quoted, factor)
-            if said_from is not None:
-                weight -= self._salience(entity, token.i, sentence, window, False, 1.0, said_from)
+            weight = self._salience(
+                entity, token.i if before is None else before, sentence, window, quoted, factor, said_from
+            )
             weight *= (factors or {}).get(entity.kind, 1.0)
             if weight <= 0:
                 continue
@@ -1307,8 +1307,9 @@ class SpeakerResolver:
             # real-world organisation, the same in every article.
             if any(t.pos_ == "PROPN" and t.head == head and t.dep_ in ("compound", "poss", "nmod") for t in tokens):
                 named = _org_label(tokens)
-                agent = self._campaign(named) or Agent(f"organization/{slug(named)}", named, "organization")
-                entity = self._register(_Entity("organization", agent.label, agent.key, first_token=head.i))
+                entity = self._register(
+                    _Entity("organization", named, f"organization/{slug(named)}", first_token=head.i)
+                )
                 entity.words |= _words(named)
                 entity.names.add(named)
                 return ResolvedSpeaker(entity.agent, None, None, Resolution("description", 0.85))
@@ -1429,12 +1430,7 @@ class SpeakerResolver:
         dropped = {t.i for c in head.children if c.dep_ in ("poss", "acl", "relcl", "appos") for t in c.subtree}
         dropped |= author_phrase
         # "his program on Wednesday": when it aired is not what it is.
-        dropped |= {
-            t.i
-            for prep in head.children
-            if prep.dep_ == "prep" and any(o.ent_type_ in TIME_ENTITIES for o in prep.children if o.dep_ == "pobj")
-            for t in prep.subtree
-        }
+        dropped |= {t.i for prep in head.children if says_when(prep) for t in prep.subtree}
         for token in tokens:
             # "a 52-count civil complaint", "a new poll": counts and dates are not what the document is.
             if token.like_num or token.lower_ in TEMPORAL_MODIFIERS:
